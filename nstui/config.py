@@ -1,0 +1,739 @@
+"""The whole configuration of nstui as pydantic models, and its TOML file.
+
+The model covers every setting of the two seed documents: seed 000 (opt-ins:
+campaign subscription -> list mappings, the global subscription status form)
+and seed 003 (the behaviour of each data set). The file is read and written
+with tomlkit so that an admin's comments, key order and formatting survive a
+save; see ``ConfigFile``.
+
+Secrets never live here: the file names the environment variables that hold
+them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import tomlkit
+import tomlkit.exceptions
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from nstui.sqlfilter import FilterError, validate_filter
+
+# ---------------------------------------------------------------------------
+# Vocabulary of the seeds
+# ---------------------------------------------------------------------------
+
+#: Seed 000, step 5.3: the five directions of a campaign subscription mapping.
+#: Field mappings of seed 003 use the same five.
+Direction = Literal[
+    "netsuite_to_bronto",
+    "bronto_to_netsuite",
+    "both",
+    "both_bronto_primary",
+    "both_netsuite_primary",
+]
+DIRECTIONS: tuple[str, ...] = Direction.__args__  # type: ignore[attr-defined]
+
+#: Seed 000, step 6.2: the two directions of the global subscription status.
+GlobalStatusDirection = Literal["bronto_to_netsuite", "both"]
+GLOBAL_STATUS_DIRECTIONS: tuple[str, ...] = GlobalStatusDirection.__args__  # type: ignore[attr-defined]
+
+#: Seed 000, steps 6.3 and 6.4: what an opt-in imports as.
+OptInStatus = Literal["onboarding", "unconfirmed"]
+
+RecordTypes = Literal["persons", "companies", "both"]
+OptInSource = Literal["subscriptions", "field"]
+Mode = Literal["sandbox", "live"]
+
+#: Seed 003, "Address data": the default billing address fields.
+ADDRESS_FIELDS: tuple[str, ...] = (
+    "addressee", "addr1", "addr2", "addr3", "city", "country", "state", "zip",
+)
+
+DATASETS: tuple[str, ...] = ("customers", "contacts", "items", "orders")
+
+#: Directions that write into NetSuite (everything but NetSuite -> Bronto).
+WRITES_NETSUITE = frozenset(d for d in DIRECTIONS if d != "netsuite_to_bronto")
+WRITES_MARKETING = frozenset(d for d in DIRECTIONS if d != "bronto_to_netsuite")
+
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
+
+
+def parse_duration(value: Any) -> timedelta:
+    """Accept "1h", "30m", "1h30m", "90s", "2d" or a number of seconds."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, bool):
+        raise ValueError("a duration such as '1h', '30m' or '90s'")
+    if isinstance(value, (int, float)):
+        return timedelta(seconds=value)
+    if isinstance(value, str):
+        m = _DURATION.match(value)
+        if m and any(m.groups()):
+            d, h, mi, s = (int(g) if g else 0 for g in m.groups())
+            return timedelta(days=d, hours=h, minutes=mi, seconds=s)
+    raise ValueError(f"a duration such as '1h', '30m' or '90s', got {value!r}")
+
+
+def format_duration(value: timedelta) -> str:
+    total = int(value.total_seconds())
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if total >= size:
+            parts.append(f"{total // size}{unit}")
+            total %= size
+    return "".join(parts) or "0s"
+
+
+Duration = Annotated[
+    timedelta,
+    BeforeValidator(parse_duration),
+    PlainSerializer(format_duration, return_type=str),
+]
+
+
+def _env_name(value: str) -> str:
+    if not _ENV_NAME.match(value):
+        raise ValueError(
+            "must be the NAME of an environment variable (letters, digits, _), "
+            "never the secret itself"
+        )
+    return value
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+# ---------------------------------------------------------------------------
+# Remote systems
+# ---------------------------------------------------------------------------
+
+
+class NetSuiteConfig(Model):
+    mode: Mode = "sandbox"
+    account_id: str = Field("1234567-SB1", pattern=r"^[A-Za-z0-9_-]+$")
+    base_url: str | None = None
+    consumer_key_env: str = "NSTUI_NS_CONSUMER_KEY"
+    consumer_secret_env: str = "NSTUI_NS_CONSUMER_SECRET"
+    token_id_env: str = "NSTUI_NS_TOKEN_ID"
+    token_secret_env: str = "NSTUI_NS_TOKEN_SECRET"
+    concurrency: int = Field(1, ge=1, le=50)
+    timeout_s: float = Field(30.0, gt=0, le=600)
+    page_size: int = Field(1000, ge=5, le=1000)
+    max_retries: int = Field(6, ge=0, le=20)
+
+    _check_env = field_validator(
+        "consumer_key_env", "consumer_secret_env", "token_id_env", "token_secret_env"
+    )(_env_name)
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, v: str | None) -> str | None:
+        if v is not None and not re.match(r"^https?://[^\s/]+", v):
+            raise ValueError("must start with http:// or https://")
+        return v
+
+    @property
+    def realm(self) -> str:
+        """TBA realm: the account id upper-cased, '-' as '_' (1234567_SB1)."""
+        return self.account_id.upper().replace("-", "_")
+
+    @property
+    def url(self) -> str:
+        if self.base_url:
+            return self.base_url.rstrip("/")
+        host = self.account_id.lower().replace("_", "-")
+        return f"https://{host}.suitetalk.api.netsuite.com"
+
+
+class MarketingConfig(Model):
+    mode: Mode = "sandbox"
+    region: Literal["r1", "r2", "r3"] = "r1"
+    base_url: str | None = None
+    username_env: str = "NSTUI_DD_USERNAME"
+    password_env: str = "NSTUI_DD_PASSWORD"
+    parent_company: str = Field("Honeycomb Holdings Inc.", min_length=1)
+    company: str = Field("Dotdigital Dev", min_length=1)
+    country_code: str = Field("US", pattern=r"^[A-Z]{2}$")
+    timeout_s: float = Field(30.0, gt=0, le=600)
+    max_retries: int = Field(6, ge=0, le=20)
+    import_batch_size: int = Field(1000, ge=1, le=1000)
+
+    _check_env = field_validator("username_env", "password_env")(_env_name)
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, v: str | None) -> str | None:
+        if v is not None and not re.match(r"^https?://[^\s/]+", v):
+            raise ValueError("must start with http:// or https://")
+        return v
+
+    @property
+    def url(self) -> str:
+        if self.base_url:
+            return self.base_url.rstrip("/")
+        return f"https://{self.region}-api.dotdigital.com"
+
+    def list_name(self, kind: str) -> str:
+        """Seed 003: ``NetSuite (<Parent> - <Company> - <CC>) - Customers``."""
+        return f"NetSuite ({self.parent_company} - {self.company} - {self.country_code}) - {kind}"
+
+    @property
+    def catalog_name(self) -> str:
+        """Seed 003: ``catalog_<Parent><Company><CC>_NetSuite``, letters and digits only."""
+        strip = lambda s: re.sub(r"[^A-Za-z0-9]", "", s)  # noqa: E731
+        return f"catalog_{strip(self.parent_company)}{strip(self.company)}{strip(self.country_code)}_NetSuite"
+
+
+class SandboxConfig(Model):
+    data_dir: str = "sandbox-data"
+    seed: int = 42
+    records: int = Field(2000, ge=0, le=1_000_000)
+    fixture: str | None = None
+    latency_ms: float = Field(0, ge=0, le=60_000)
+    error_rate: float = Field(0.0, ge=0, le=1)
+    throttle_rate: float = Field(0.0, ge=0, le=1)
+
+
+# ---------------------------------------------------------------------------
+# Seed 000: opt-ins
+# ---------------------------------------------------------------------------
+
+
+class CampaignSubscriptionMapping(Model):
+    netsuite_subscription: str = Field(min_length=1)
+    direction: Direction = "netsuite_to_bronto"
+    list: str
+
+    @field_validator("netsuite_subscription", "list")
+    @classmethod
+    def _not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("must not be empty")
+        return v
+
+
+class GlobalStatusConfig(Model):
+    direction: GlobalStatusDirection = "bronto_to_netsuite"
+    soft_opt_in_status: OptInStatus = "onboarding"
+    confirmed_opt_in_status: OptInStatus = "onboarding"
+    soft_opt_out_for_unsubscribed: bool = True
+    soft_opt_out_for_bounce: bool = True
+    add_opt_ins_to_lists: list[str] = Field(default_factory=list)
+    remove_opt_outs_from_lists: bool = False
+    #: A NetSuite opt-in never silently reverses a marketing unsubscribe; with
+    #: this on it sends the platform's resubscribe-with-confirmation instead.
+    resubscribe_with_confirmation: bool = False
+
+    @field_validator("add_opt_ins_to_lists")
+    @classmethod
+    def _lists(cls, v: list[str]) -> list[str]:
+        for name in v:
+            if not name.strip():
+                raise ValueError("a list name must not be empty")
+        if len(set(v)) != len(v):
+            raise ValueError("a list is named twice")
+        return v
+
+
+class OptInsConfig(Model):
+    enable_connection: bool = True
+    #: Seed 003: "use either the NetSuite marketing subscriptions or a field".
+    source: OptInSource = "subscriptions"
+    #: The NetSuite field holding opt-in/out when source = "field".
+    source_field: str | None = None
+    #: Seed 003: "only for those entities you are syncing".
+    datasets: list[Literal["customers", "contacts"]] = Field(
+        default_factory=lambda: ["customers", "contacts"]
+    )
+    #: Seed 003: "optionally allow the creation of a contact if we can't find a
+    #: match in NetSuite ... to ensure that NetSuite has the opt-out status".
+    create_missing_contact: bool = False
+    campaign_subscriptions: list[CampaignSubscriptionMapping] = Field(default_factory=list)
+    global_status: GlobalStatusConfig = Field(default_factory=GlobalStatusConfig)
+
+    @model_validator(mode="after")
+    def _rules(self) -> "OptInsConfig":
+        seen: set[str] = set()
+        for m in self.campaign_subscriptions:
+            key = m.netsuite_subscription.strip().lower()
+            if key in seen:
+                raise ValueError(
+                    f"campaign subscription {m.netsuite_subscription!r} is mapped twice; "
+                    "each NetSuite campaign subscription maps to one list"
+                )
+            seen.add(key)
+        if self.source == "field" and not self.source_field:
+            raise ValueError("source = 'field' needs source_field, the NetSuite field that holds opt-in/out")
+        return self
+
+
+# ---------------------------------------------------------------------------
+# Seed 003: data sets
+# ---------------------------------------------------------------------------
+
+
+class FieldMapping(Model):
+    netsuite: str = Field(min_length=1, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    marketing: str = Field(min_length=1)
+    direction: Direction = "netsuite_to_bronto"
+    #: NetSuite's field type when known (the console records it from NetSuite's
+    #: metadata); "multiselect" cannot be mapped on items (seed 003).
+    netsuite_type: str | None = None
+
+
+class DatasetBase(Model):
+    enabled: bool = True
+    poll_interval: Duration = timedelta(hours=1)
+    fields: list[FieldMapping] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _no_double_mapping(self) -> "DatasetBase":
+        seen: set[str] = set()
+        for f in self.fields:
+            if f.marketing.lower() in seen:
+                raise ValueError(f"marketing field {f.marketing!r} is mapped twice")
+            seen.add(f.marketing.lower())
+        return self
+
+    def mapped(self, netsuite_field: str) -> FieldMapping | None:
+        for f in self.fields:
+            if f.netsuite == netsuite_field:
+                return f
+        return None
+
+
+class EntityDatasetConfig(DatasetBase):
+    record_types: RecordTypes = "persons"
+    default_country: str = Field("US", pattern=r"^[A-Z]{2}$")
+    #: Multiple-match handling: a later sales stage takes over a link only when
+    #: the names match too.
+    names_must_match: bool = True
+
+    @model_validator(mode="after")
+    def _entity_rules(self) -> "EntityDatasetConfig":
+        addr = [f for f in self.fields if f.netsuite in ADDRESS_FIELDS]
+        if any(f.direction in WRITES_NETSUITE for f in addr):
+            mapped = {f.netsuite for f in addr}
+            missing = [a for a in ADDRESS_FIELDS if a not in mapped]
+            if missing:
+                raise ValueError(
+                    "address fields synced in both directions must all be mapped, or "
+                    f"the unmapped ones lose their values; missing: {', '.join(missing)}"
+                )
+        if self.record_types in ("companies", "both"):
+            missing = [n for n in ("isperson", "companyname") if self.mapped(n) is None]
+            if missing:
+                raise ValueError(
+                    f"record_types = {self.record_types!r} syncs companies, which needs "
+                    f"{' and '.join(missing)} mapped to a marketing data field"
+                )
+        return self
+
+
+class ItemsDatasetConfig(DatasetBase):
+    #: NetSuite price level whose price goes into the catalog.
+    price_level: str = "Base Price"
+    fallback_product_url: str | None = None
+    fallback_image_url: str | None = None
+
+    @model_validator(mode="after")
+    def _items_rules(self) -> "ItemsDatasetConfig":
+        for f in self.fields:
+            if (f.netsuite_type or "").lower().replace("-", "").replace("_", "") == "multiselect":
+                raise ValueError(
+                    f"{f.netsuite!r} is a multi-select custom field; seed 003: custom "
+                    "multi-select fields cannot be mapped on items"
+                )
+        return self
+
+
+class OrdersDatasetConfig(DatasetBase):
+    #: Custom body fields of sales orders to include in the order data.
+    custom_fields: list[str] = Field(default_factory=list)
+    #: A custom body field (an email, or a link to a contact/customer) that
+    #: links an order to another contact than the customer who placed it.
+    link_field: str | None = None
+    #: Additional SuiteQL criteria ANDed onto the transaction query.
+    filter: str = ""
+
+    @field_validator("custom_fields")
+    @classmethod
+    def _custom(cls, v: list[str]) -> list[str]:
+        for name in v:
+            if not re.match(r"^custbody[A-Za-z0-9_]*$", name):
+                raise ValueError(f"{name!r} is not a sales-order custom body field (custbody...)")
+        return v
+
+    @field_validator("link_field")
+    @classmethod
+    def _link(cls, v: str | None) -> str | None:
+        if v is not None and not re.match(r"^custbody[A-Za-z0-9_]*$", v):
+            raise ValueError(f"{v!r} is not a sales-order custom body field (custbody...)")
+        return v
+
+    @field_validator("filter")
+    @classmethod
+    def _filter(cls, v: str) -> str:
+        try:
+            return validate_filter(v)
+        except FilterError as e:
+            raise ValueError(f"filter is not allowed: {e}") from None
+
+
+class DatasetsConfig(Model):
+    customers: EntityDatasetConfig = Field(default_factory=EntityDatasetConfig)
+    contacts: EntityDatasetConfig = Field(default_factory=EntityDatasetConfig)
+    items: ItemsDatasetConfig = Field(default_factory=ItemsDatasetConfig)
+    orders: OrdersDatasetConfig = Field(default_factory=OrdersDatasetConfig)
+
+    def get(self, name: str) -> DatasetBase:
+        return getattr(self, name)
+
+
+class EngineConfig(Model):
+    #: The incremental read starts this far before the watermark: NetSuite's
+    #: clock and ours differ, and rows committed late must not be lost.
+    watermark_overlap: Duration = timedelta(minutes=5)
+    #: Two changes closer than this count as simultaneous ("latest wins" then
+    #: prefers the opt-out for consent, and the configured master otherwise).
+    skew_tolerance: Duration = timedelta(seconds=2)
+    #: A pass that would delete more than this share of linked contacts stops.
+    max_delete_fraction: float = Field(0.2, ge=0, le=1)
+
+
+class StateConfig(Model):
+    #: SQLite state file; empty means the user data dir (platformdirs).
+    path: str | None = None
+
+
+class TuiConfig(Model):
+    theme: str = "nstui-dark"
+
+
+class Config(Model):
+    netsuite: NetSuiteConfig = Field(default_factory=NetSuiteConfig)
+    marketing: MarketingConfig = Field(default_factory=MarketingConfig)
+    sandbox: SandboxConfig = Field(default_factory=SandboxConfig)
+    optins: OptInsConfig = Field(default_factory=OptInsConfig)
+    datasets: DatasetsConfig = Field(default_factory=DatasetsConfig)
+    engine: EngineConfig = Field(default_factory=EngineConfig)
+    state: StateConfig = Field(default_factory=StateConfig)
+    tui: TuiConfig = Field(default_factory=TuiConfig)
+
+
+# ---------------------------------------------------------------------------
+# Errors
+# ---------------------------------------------------------------------------
+
+
+class ConfigError(Exception):
+    """One or more problems with a configuration file, each one line."""
+
+    def __init__(self, path: Path | str, problems: list[str]):
+        self.path = Path(path)
+        self.problems = problems
+        super().__init__("\n".join(f"{self.path}: {p}" for p in problems))
+
+    def lines(self) -> list[str]:
+        return [f"{self.path}: {p}" for p in self.problems]
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in loc if not (isinstance(p, str) and p.startswith("function-")))
+
+
+def describe_validation_error(err: ValidationError) -> list[str]:
+    problems = []
+    for e in err.errors(include_url=False):
+        key = _loc(e["loc"]) or "(top level)"
+        msg = e["msg"]
+        if msg.startswith("Value error, "):
+            msg = msg[len("Value error, "):]
+        kind = e["type"]
+        if kind == "extra_forbidden":
+            problems.append(f"{key}: unknown key")
+            continue
+        if kind == "missing":
+            problems.append(f"{key}: required key is missing")
+            continue
+        value = e.get("input")
+        shown = "" if isinstance(value, (dict, list)) and kind != "literal_error" else f" (got {value!r})"
+        if kind == "literal_error":
+            allowed = e.get("ctx", {}).get("expected", "")
+            msg = f"not allowed; allowed: {allowed}"
+        problems.append(f"{key}: {msg}{shown}")
+    return problems
+
+
+# ---------------------------------------------------------------------------
+# The file
+# ---------------------------------------------------------------------------
+
+
+def default_config_path() -> Path:
+    env = os.environ.get("NSTUI_CONFIG")
+    return Path(env) if env else Path("nstui.toml")
+
+
+def _plain(value: Any) -> Any:
+    """tomlkit items -> plain Python values (tomlkit's own unwrap, kept in one place)."""
+    return value.unwrap() if hasattr(value, "unwrap") else value
+
+
+class ConfigFile:
+    """A configuration file: its tomlkit document (for faithful saves) and model.
+
+    ``model`` is what the program uses; ``save()`` writes the model back into
+    the document, changing only the values that differ, and replaces the file
+    atomically.
+    """
+
+    def __init__(self, path: Path, document: tomlkit.TOMLDocument, model: Config):
+        self.path = path
+        self.document = document
+        self.model = model
+
+    # -- loading ---------------------------------------------------------
+
+    @classmethod
+    def load(cls, path: Path | str) -> "ConfigFile":
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigError(path, ["file not found (give --config PATH or set NSTUI_CONFIG)"]) from None
+        except (IsADirectoryError, PermissionError, UnicodeDecodeError) as e:
+            raise ConfigError(path, [f"cannot read the file: {e.__class__.__name__}"]) from None
+        document = parse_toml(path, text)
+        model = validate_document(path, document)
+        return cls(path, document, model)
+
+    @classmethod
+    def from_text(cls, path: Path | str, text: str) -> "ConfigFile":
+        path = Path(path)
+        document = parse_toml(path, text)
+        return cls(path, document, validate_document(path, document))
+
+    # -- paths -------------------------------------------------------------
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.resolve().parent
+
+    def resolve(self, value: str | os.PathLike[str]) -> Path:
+        p = Path(os.path.expanduser(str(value)))
+        return p if p.is_absolute() else self.base_dir / p
+
+    @property
+    def state_path(self) -> Path:
+        env = os.environ.get("NSTUI_STATE")
+        if env:
+            return Path(env)
+        if self.model.state.path:
+            return self.resolve(self.model.state.path)
+        import platformdirs
+
+        return Path(platformdirs.user_data_dir("nstui")) / "state.sqlite"
+
+    @property
+    def sandbox_dir(self) -> Path:
+        env = os.environ.get("NSTUI_SANDBOX_DIR")
+        return Path(env) if env else self.resolve(self.model.sandbox.data_dir)
+
+    @property
+    def sandbox_fixture(self) -> Path | None:
+        f = self.model.sandbox.fixture
+        return self.resolve(f) if f else None
+
+    # -- dotted keys -------------------------------------------------------
+
+    def get(self, key: str) -> Any:
+        """A value of the validated model by dotted key (defaults included)."""
+        node: Any = self.model.model_dump(mode="json", exclude_none=False)
+        for part in _split_key(key):
+            if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+                node = node[int(part)]
+            elif isinstance(node, dict) and part in node:
+                node = node[part]
+            else:
+                raise ConfigError(self.path, [f"{key}: no such key"])
+        return node
+
+    def set(self, key: str, value: Any) -> None:
+        """Set a dotted key in the document, validate, and adopt the result.
+
+        Raises ConfigError (and leaves the document and model as they were)
+        when the value would make the configuration invalid.
+        """
+        parts = _split_key(key)
+        trial = tomlkit.parse(tomlkit.dumps(self.document))
+        node: Any = trial
+        for i, part in enumerate(parts[:-1]):
+            if isinstance(node, list):
+                if not part.isdigit() or int(part) >= len(node):
+                    raise ConfigError(self.path, [f"{key}: no such key"])
+                node = node[int(part)]
+            else:
+                if part not in node:
+                    node[part] = tomlkit.table()
+                node = node[part]
+        last = parts[-1]
+        if isinstance(node, list):
+            if not last.isdigit() or int(last) >= len(node):
+                raise ConfigError(self.path, [f"{key}: no such key"])
+            node[int(last)] = value
+        else:
+            node[last] = value
+        model = validate_document(self.path, trial)
+        self.document = trial
+        self.model = model
+
+    # -- saving ------------------------------------------------------------
+
+    def update(self, model: Config) -> None:
+        """Adopt a changed model (from the console), keeping the document's
+        comments and formatting: only values that differ are written."""
+        validated = Config.model_validate(model.model_dump(mode="json", exclude_none=True))
+        merge_into_document(self.document, validated.model_dump(mode="json", exclude_none=True), Config())
+        self.model = validated
+
+    def dumps(self) -> str:
+        return tomlkit.dumps(self.document)
+
+    def save(self) -> None:
+        atomic_write(self.path, self.dumps())
+
+
+def _split_key(key: str) -> list[str]:
+    parts = key.strip().split(".")
+    if not key.strip() or any(not p for p in parts):
+        raise ConfigError("<key>", [f"{key!r} is not a dotted key such as optins.global_status.direction"])
+    return parts
+
+
+def parse_toml(path: Path, text: str) -> tomlkit.TOMLDocument:
+    try:
+        return tomlkit.parse(text)
+    except tomlkit.exceptions.ParseError as e:
+        msg = str(e)
+        # tomlkit's message ends with "at line L col C"; keep it, it names the spot.
+        raise ConfigError(path, [f"line {e.line}, column {e.col}: invalid TOML: {msg}"]) from None
+
+
+def validate_document(path: Path, document: Any) -> Config:
+    try:
+        return Config.model_validate(_plain(document))
+    except ValidationError as e:
+        raise ConfigError(path, describe_validation_error(e)) from None
+
+
+_MISSING = object()
+
+
+def merge_into_document(doc: Any, new: dict[str, Any], defaults: Any) -> None:
+    """Write ``new`` into the tomlkit container ``doc`` with the fewest edits.
+
+    A key whose value is unchanged is not touched (its comment and format
+    stay); a key absent from the file is added only when it differs from the
+    default; a key that became None/absent is removed.
+    """
+    default_dump = defaults.model_dump(mode="json", exclude_none=True) if isinstance(defaults, BaseModel) else (defaults or {})
+    for key, value in new.items():
+        present = key in doc
+        current = _plain(doc[key]) if present else default_dump.get(key, _MISSING)
+        if current == value:
+            continue
+        if isinstance(value, dict):
+            if present and isinstance(doc[key], dict):
+                merge_into_document(doc[key], value, default_dump.get(key, {}))
+            else:
+                table = tomlkit.table()
+                sub_default = default_dump.get(key, {})
+                for k, v in value.items():
+                    if sub_default.get(k, _MISSING) != v:
+                        table[k] = v
+                doc[key] = table
+            continue
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value) and present:
+            existing = doc[key]
+            if isinstance(existing, list) and len(existing) and all(isinstance(e, dict) for e in existing):
+                for i, item in enumerate(value):
+                    if i < len(existing):
+                        merge_into_document(existing[i], item, {})
+                        for k in [k for k in existing[i] if k not in item]:
+                            del existing[i][k]
+                    else:
+                        existing.append(item)
+                while len(existing) > len(value):
+                    del existing[len(existing) - 1]
+                continue
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            aot = tomlkit.aot()
+            for item in value:
+                aot.append(item)
+            doc[key] = aot
+            continue
+        doc[key] = value
+    for key in [k for k in doc if k not in new]:
+        del doc[key]
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text``: temp file in the same folder, fsync,
+    rename. The original survives any failure before the rename, and keeps
+    its permission bits."""
+    path = Path(path)
+    directory = path.resolve().parent
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        mode = 0o644
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    try:
+        dfd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:
+        pass
+
+
+def parse_cli_value(text: str) -> Any:
+    """A value typed on the command line: TOML syntax when it parses as a TOML
+    value (true, 3, 1.5, ["a", "b"], "quoted"), otherwise the plain string."""
+    try:
+        return _plain(tomlkit.parse(f"v = {text}")["v"])
+    except Exception:
+        return text
