@@ -60,13 +60,14 @@ def _tokenize(text: str) -> list[tuple[str, str, int]]:
             raise FilterError(f"unexpected text at character {pos + 1}: {snippet!r}")
         kind = m.lastgroup or ""
         value = m.group(kind)
+        start = m.start(kind) + 1
         if kind == "ident":
             upper = value.upper()
             if upper in _FORBIDDEN:
                 raise FilterError(f"the word {value!r} is not allowed in a filter")
             if upper in _KEYWORDS:
                 kind, value = "kw", upper
-        tokens.append((kind, value, m.start(kind) + 1))
+        tokens.append((kind, value, start))
         pos = m.end()
     return tokens
 
