@@ -1,0 +1,19 @@
+"""Exceptions of the engine that callers (CLI, console) turn into exit codes."""
+
+from __future__ import annotations
+
+
+class EngineError(Exception):
+    """A run could not go on; the message says why."""
+
+
+class LockedError(EngineError):
+    """Another nstui process holds the run lock of this state file."""
+
+    def __init__(self, holder: str):
+        super().__init__(f"another sync is running on this state file ({holder}); try again when it ends")
+        self.holder = holder
+
+
+class SafetyStop(EngineError):
+    """The engine refused to go on because a pass looked destructive."""

@@ -1,0 +1,316 @@
+"""The engine's memory, in SQLite (WAL, synchronous=FULL).
+
+Watermarks per data set and side; the links NetSuite record <-> lower-case
+email <-> marketing contact id; the shadow (last value synced) of every mapped
+field, campaign subscription, list and status; runs and per-record problems.
+
+A page's state and its watermark go in one commit (``checkpoint``), after that
+page's writes on both sides. A dry run opens one transaction and rolls it back
+at the end, so it can plan across pages and still write nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from nstui.engine.rules.duplicates import Party
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS watermark (
+    dataset TEXT NOT NULL, side TEXT NOT NULL, value TEXT NOT NULL,
+    PRIMARY KEY (dataset, side));
+CREATE TABLE IF NOT EXISTS link (
+    email TEXT PRIMARY KEY, record_type TEXT NOT NULL, record_id INTEGER NOT NULL,
+    stage TEXT, isperson INTEGER NOT NULL DEFAULT 1, name TEXT NOT NULL DEFAULT '',
+    contact_id INTEGER, linked_at TEXT NOT NULL,
+    UNIQUE (record_type, record_id));
+CREATE TABLE IF NOT EXISTS shadow (
+    email TEXT NOT NULL, field TEXT NOT NULL, value TEXT,
+    PRIMARY KEY (email, field));
+CREATE TABLE IF NOT EXISTS record_shadow (
+    dataset TEXT NOT NULL, key TEXT NOT NULL, digest TEXT NOT NULL,
+    PRIMARY KEY (dataset, key));
+CREATE TABLE IF NOT EXISTS run (
+    id INTEGER PRIMARY KEY, started TEXT NOT NULL, finished TEXT, dry_run INTEGER NOT NULL,
+    datasets TEXT NOT NULL, summary TEXT, status TEXT NOT NULL DEFAULT 'running');
+CREATE TABLE IF NOT EXISTS dataset_run (
+    run_id INTEGER NOT NULL, dataset TEXT NOT NULL, started TEXT NOT NULL, finished TEXT,
+    counts TEXT, status TEXT NOT NULL DEFAULT 'running', PRIMARY KEY (run_id, dataset));
+CREATE TABLE IF NOT EXISTS problem (
+    id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL, dataset TEXT NOT NULL, key TEXT NOT NULL,
+    kind TEXT NOT NULL, reason TEXT NOT NULL, at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS problem_run ON problem (run_id);
+CREATE TABLE IF NOT EXISTS refused (
+    dataset TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, reason TEXT NOT NULL,
+    PRIMARY KEY (dataset, key));
+"""
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def iso(dt: datetime) -> str:
+    return dt.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def parse_iso(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    dt = datetime.fromisoformat(text)
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class Link:
+    email: str
+    party: Party
+    contact_id: int | None
+
+
+@dataclass(frozen=True)
+class DatasetStatus:
+    dataset: str
+    last_run: datetime | None
+    last_status: str | None
+    last_counts: dict[str, Any] | None
+    last_success: datetime | None
+    watermark: datetime | None
+    recent_problems: list[tuple[str, str, str]]  # (key, kind, reason)
+
+
+class StateStore:
+    def __init__(self, path: Path, *, dry_run: bool = False, readonly: bool = False):
+        self.path = path
+        self.dry_run = dry_run
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        if not readonly:
+            self.db.executescript(SCHEMA)
+        self.db.execute("BEGIN")
+
+    # -- transactions ------------------------------------------------------
+
+    def checkpoint(self) -> None:
+        """Commit what the current page did (nothing in a dry run)."""
+        if self.dry_run:
+            return
+        self.db.execute("COMMIT")
+        self.db.execute("BEGIN")
+
+    def close(self) -> None:
+        try:
+            self.db.execute("ROLLBACK" if self.dry_run else "COMMIT")
+        except sqlite3.OperationalError:
+            pass
+        self.db.close()
+
+    def __enter__(self) -> "StateStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- watermarks --------------------------------------------------------
+
+    def watermark(self, dataset: str, side: str = "netsuite") -> datetime | None:
+        row = self.db.execute(
+            "SELECT value FROM watermark WHERE dataset = ? AND side = ?", (dataset, side)
+        ).fetchone()
+        return parse_iso(row["value"]) if row else None
+
+    def set_watermark(self, dataset: str, value: datetime, side: str = "netsuite") -> None:
+        self.db.execute(
+            "INSERT INTO watermark VALUES (?, ?, ?) ON CONFLICT (dataset, side) DO UPDATE SET value = excluded.value",
+            (dataset, side, iso(value)),
+        )
+
+    # -- links -------------------------------------------------------------
+
+    @staticmethod
+    def _link(row: sqlite3.Row) -> Link:
+        return Link(
+            email=row["email"],
+            party=Party(row["record_type"], row["record_id"], row["stage"], bool(row["isperson"]), row["name"]),
+            contact_id=row["contact_id"],
+        )
+
+    def link_by_email(self, email: str) -> Link | None:
+        row = self.db.execute("SELECT * FROM link WHERE email = ?", (email,)).fetchone()
+        return self._link(row) if row else None
+
+    def link_by_record(self, record_type: str, record_id: int) -> Link | None:
+        row = self.db.execute(
+            "SELECT * FROM link WHERE record_type = ? AND record_id = ?", (record_type, record_id)
+        ).fetchone()
+        return self._link(row) if row else None
+
+    def links_for_emails(self, emails: Iterable[str]) -> dict[str, Link]:
+        found: dict[str, Link] = {}
+        batch = list(emails)
+        for i in range(0, len(batch), 500):
+            chunk = batch[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self.db.execute(f"SELECT * FROM link WHERE email IN ({marks})", chunk):
+                found[row["email"]] = self._link(row)
+        return found
+
+    def count_links(self, record_type: str | None = None) -> int:
+        if record_type:
+            return self.db.execute("SELECT COUNT(*) FROM link WHERE record_type = ?", (record_type,)).fetchone()[0]
+        return self.db.execute("SELECT COUNT(*) FROM link").fetchone()[0]
+
+    def save_link(self, email: str, party: Party, contact_id: int | None = None) -> None:
+        # One record, one email: a record relinked under a new email drops its old link.
+        self.db.execute(
+            "DELETE FROM link WHERE record_type = ? AND record_id = ? AND email <> ?",
+            (party.record_type, party.record_id, email),
+        )
+        self.db.execute(
+            """INSERT INTO link (email, record_type, record_id, stage, isperson, name, contact_id, linked_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (email) DO UPDATE SET record_type = excluded.record_type,
+                 record_id = excluded.record_id, stage = excluded.stage, isperson = excluded.isperson,
+                 name = excluded.name, contact_id = COALESCE(excluded.contact_id, link.contact_id)""",
+            (email, party.record_type, party.record_id, party.stage, int(party.isperson), party.name,
+             contact_id, iso(utcnow())),
+        )
+
+    def drop_link(self, email: str) -> None:
+        self.db.execute("DELETE FROM link WHERE email = ?", (email,))
+        self.db.execute("DELETE FROM shadow WHERE email = ?", (email,))
+
+    # -- shadows -----------------------------------------------------------
+
+    def shadows(self, email: str) -> dict[str, Any]:
+        return {
+            row["field"]: json.loads(row["value"])
+            for row in self.db.execute("SELECT field, value FROM shadow WHERE email = ?", (email,))
+        }
+
+    def shadows_for(self, emails: Iterable[str]) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        batch = list(emails)
+        for i in range(0, len(batch), 500):
+            chunk = batch[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self.db.execute(f"SELECT * FROM shadow WHERE email IN ({marks})", chunk):
+                out.setdefault(row["email"], {})[row["field"]] = json.loads(row["value"])
+        return out
+
+    def set_shadow(self, email: str, field: str, value: Any) -> None:
+        self.db.execute(
+            "INSERT INTO shadow VALUES (?, ?, ?) ON CONFLICT (email, field) DO UPDATE SET value = excluded.value",
+            (email, field, json.dumps(value, default=str)),
+        )
+
+    # -- record shadows (items, orders: digest of what was sent) -------------
+
+    def record_digest(self, dataset: str, key: str) -> str | None:
+        row = self.db.execute(
+            "SELECT digest FROM record_shadow WHERE dataset = ? AND key = ?", (dataset, key)
+        ).fetchone()
+        return row["digest"] if row else None
+
+    def set_record_digest(self, dataset: str, key: str, digest: str | None) -> None:
+        if digest is None:
+            self.db.execute("DELETE FROM record_shadow WHERE dataset = ? AND key = ?", (dataset, key))
+        else:
+            self.db.execute(
+                "INSERT INTO record_shadow VALUES (?, ?, ?) ON CONFLICT (dataset, key) DO UPDATE SET digest = excluded.digest",
+                (dataset, key, digest),
+            )
+
+    def record_keys(self, dataset: str) -> Iterator[str]:
+        for row in self.db.execute("SELECT key FROM record_shadow WHERE dataset = ?", (dataset,)):
+            yield row["key"]
+
+    # -- refused changes ---------------------------------------------------
+
+    def refused(self, dataset: str, key: str) -> str | None:
+        row = self.db.execute("SELECT fingerprint FROM refused WHERE dataset = ? AND key = ?", (dataset, key)).fetchone()
+        return row["fingerprint"] if row else None
+
+    def set_refused(self, dataset: str, key: str, fingerprint: str | None, reason: str = "") -> None:
+        if fingerprint is None:
+            self.db.execute("DELETE FROM refused WHERE dataset = ? AND key = ?", (dataset, key))
+        else:
+            self.db.execute(
+                "INSERT INTO refused VALUES (?, ?, ?, ?) ON CONFLICT (dataset, key) DO UPDATE SET fingerprint = excluded.fingerprint, reason = excluded.reason",
+                (dataset, key, fingerprint, reason),
+            )
+
+    # -- runs --------------------------------------------------------------
+
+    def start_run(self, datasets: list[str], dry_run: bool) -> int:
+        cur = self.db.execute(
+            "INSERT INTO run (started, dry_run, datasets) VALUES (?, ?, ?)",
+            (iso(utcnow()), int(dry_run), ",".join(datasets)),
+        )
+        self.checkpoint()
+        return int(cur.lastrowid or 0)
+
+    def finish_run(self, run_id: int, summary: dict[str, Any], status: str) -> None:
+        self.db.execute(
+            "UPDATE run SET finished = ?, summary = ?, status = ? WHERE id = ?",
+            (iso(utcnow()), json.dumps(summary), status, run_id),
+        )
+        self.checkpoint()
+
+    def start_dataset(self, run_id: int, dataset: str) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO dataset_run (run_id, dataset, started) VALUES (?, ?, ?)",
+            (run_id, dataset, iso(utcnow())),
+        )
+
+    def finish_dataset(self, run_id: int, dataset: str, counts: dict[str, Any], status: str) -> None:
+        self.db.execute(
+            "UPDATE dataset_run SET finished = ?, counts = ?, status = ? WHERE run_id = ? AND dataset = ?",
+            (iso(utcnow()), json.dumps(counts), status, run_id, dataset),
+        )
+        self.checkpoint()
+
+    def last_success(self, dataset: str) -> datetime | None:
+        row = self.db.execute(
+            "SELECT MAX(d.finished) AS f FROM dataset_run d JOIN run r ON r.id = d.run_id "
+            "WHERE d.dataset = ? AND d.status = 'ok' AND r.dry_run = 0",
+            (dataset,),
+        ).fetchone()
+        return parse_iso(row["f"]) if row and row["f"] else None
+
+    def add_problem(self, run_id: int, dataset: str, key: str, kind: str, reason: str) -> None:
+        self.db.execute(
+            "INSERT INTO problem (run_id, dataset, key, kind, reason, at) VALUES (?, ?, ?, ?, ?, ?)",
+            (run_id, dataset, key, kind, reason, iso(utcnow())),
+        )
+
+    def status(self, dataset: str, *, problems: int = 5) -> DatasetStatus:
+        row = self.db.execute(
+            "SELECT d.* FROM dataset_run d JOIN run r ON r.id = d.run_id WHERE d.dataset = ? AND r.dry_run = 0 "
+            "ORDER BY d.run_id DESC LIMIT 1",
+            (dataset,),
+        ).fetchone()
+        recent = [
+            (p["key"], p["kind"], p["reason"])
+            for p in self.db.execute(
+                "SELECT key, kind, reason FROM problem WHERE dataset = ? AND kind = 'error' ORDER BY id DESC LIMIT ?",
+                (dataset, problems),
+            )
+        ]
+        return DatasetStatus(
+            dataset=dataset,
+            last_run=parse_iso(row["started"]) if row else None,
+            last_status=row["status"] if row else None,
+            last_counts=json.loads(row["counts"]) if row and row["counts"] else None,
+            last_success=self.last_success(dataset),
+            watermark=self.watermark(dataset),
+            recent_problems=recent,
+        )
