@@ -7,14 +7,332 @@ and never import the engine or Textual.
 from __future__ import annotations
 
 import argparse
-from typing import Any, Callable
+import asyncio
+import json
+import shutil
+import signal
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, TextIO
+
+from nstui.config import DATASETS, ConfigFile
 
 
 def add_parsers(sub: Any, config_arg: Callable[[argparse.ArgumentParser], None]) -> None:
-    pass
+    p = sub.add_parser("sync", help="one pass of the due (or named) data sets")
+    config_arg(p)
+    p.add_argument("--once", action="store_true", help="one pass, then exit (what sync always does; `run` loops)")
+    p.add_argument("--dataset", "-d", action="append", choices=DATASETS, metavar="NAME",
+                   help=f"run this data set even if it is not due ({', '.join(DATASETS)}); repeatable")
+    p.add_argument("--dry-run", action="store_true", help="read both sides, print the plan, write nothing")
+    p.add_argument("--json", action="store_true", help="one JSON object per event, then a summary object")
+
+    p = sub.add_parser("run", help="the polling loop: each data set again poll_interval after its last success")
+    config_arg(p)
+
+    p = sub.add_parser("status", help="per data set: last run, counts, watermark, next due, recent errors")
+    config_arg(p)
+    p.add_argument("--json", action="store_true", help="print as JSON")
+
+    p = sub.add_parser("demo", help="the console on a fresh copy of sample_config.toml with generated sandboxes")
+    p.add_argument("--records", type=int, default=None, help="NetSuite customers to generate (default: the sample's)")
+    p.add_argument("--keep", action="store_true", help="keep the demo folder after the console closes")
+
+    p = sub.add_parser("sandbox", help="the embedded NetSuite and Dotdigital sandboxes")
+    ssub = p.add_subparsers(dest="sandbox_command", metavar="ACTION", required=True)
+    s = ssub.add_parser("serve", help="serve both sandboxes on 127.0.0.1 over HTTP")
+    config_arg(s)
+    s.add_argument("--port", type=int, default=8750, help="NetSuite's port; the marketing sandbox takes the next")
+    s = ssub.add_parser("dump", help="print both sandboxes' data")
+    config_arg(s)
+    s.add_argument("--json", action="store_true", help="as JSON (the only format)")
 
 
 def dispatch(args: argparse.Namespace) -> int:
     from nstui.cli import CliError
 
-    raise CliError("no command given; see `nstui --help`")
+    handler = {
+        None: cmd_console,
+        "sync": cmd_sync,
+        "run": cmd_run,
+        "status": cmd_status,
+        "demo": cmd_demo,
+        "sandbox": cmd_sandbox,
+    }.get(args.command)
+    if handler is None:
+        raise CliError(f"unknown command {args.command!r}; see `nstui --help`")
+    return handler(args)
+
+
+def _load(args: argparse.Namespace) -> ConfigFile:
+    from nstui.cli import load_config
+
+    return load_config(args)
+
+
+def _fail_on_credentials(e: Exception) -> int:
+    print(f"nstui: {e}", file=sys.stderr)
+    return 2
+
+
+# -- console -----------------------------------------------------------------
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    from nstui.cli import _config_path
+    from nstui.tui import run_console
+
+    path = _config_path(args)
+    ConfigFile.load(path)  # a bad file gets its clear messages before the screen opens
+    return run_console(path, theme=args.theme)
+
+
+def prepare_demo(folder: Path, *, records: int | None = None) -> Path:
+    """A fresh copy of sample_config.toml in ``folder`` with its sandboxes generated."""
+    from nstui.cli import CliError
+    from nstui.connections import open_sandboxes
+
+    sample = Path(__file__).resolve().parent.parent / "sample_config.toml"
+    if not sample.exists():
+        raise CliError(f"sample_config.toml not found next to the package ({sample})")
+    path = folder / "nstui.toml"
+    shutil.copyfile(sample, path)
+    cfg = ConfigFile.load(path)
+    cfg.set("state.path", "state.sqlite")
+    if records is not None:
+        cfg.set("sandbox.records", records)
+    cfg.save()
+    open_sandboxes(cfg).close()
+    return path
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from nstui.tui import run_console
+
+    folder = Path(tempfile.mkdtemp(prefix="nstui-demo-"))
+    try:
+        print(f"Preparing the demo in {folder} ...", file=sys.stderr)
+        path = prepare_demo(folder, records=args.records)
+        code = run_console(path, theme=args.theme)
+    finally:
+        if not args.keep:
+            shutil.rmtree(folder, ignore_errors=True)
+    if args.keep:
+        print(f"The demo folder is kept: {folder}", file=sys.stderr)
+    return code
+
+
+# -- sync / run / status -------------------------------------------------------
+
+
+class HeadlessLog:
+    """Prints the engine's events: a live line per data set on a terminal,
+    plain lines otherwise, or one JSON object per event."""
+
+    def __init__(self, out: TextIO, *, as_json: bool, dry_run: bool, verbose: bool = False):
+        self.out = out
+        self.as_json = as_json
+        self.dry_run = dry_run
+        self.verbose = verbose
+        self.live = out.isatty() and not as_json
+        self._live_line = False
+
+    def __call__(self, event: Any) -> None:
+        from nstui.engine import events as ev
+
+        if self.as_json:
+            self.out.write(json.dumps(event.to_dict(), default=str) + "\n")
+            self.out.flush()
+            return
+        if isinstance(event, ev.Progress):
+            if self.live:
+                self.out.write("\r\033[K" + event.message())
+                self.out.flush()
+                self._live_line = True
+            return
+        if isinstance(event, ev.PageRead) and not self.verbose:
+            return
+        planned = isinstance(event, ev.RecordEvent) and event.planned
+        if isinstance(event, ev.RecordEvent) and not planned and not self.verbose and event.level == "info":
+            return  # a real run reports counts; the plan of a dry run is every line
+        if self._live_line:
+            self.out.write("\r\033[K")
+            self._live_line = False
+        stamp = event.at.astimezone().strftime("%H:%M:%S")
+        self.out.write(f"{stamp} {event.level:<7} {event.message()}\n")
+        self.out.flush()
+
+
+def summary_table(summary: Any) -> str:
+    head = f"{'data set':<10} {'read':>7} {'created':>8} {'updated':>8} {'deleted':>8} {'status':>7} {'lists':>6} {'skipped':>8} {'errors':>7}"
+    lines = [head, "-" * len(head)]
+    for name, c in summary.datasets.items():
+        lines.append(
+            f"{name:<10} {c.read:>7} {c.created:>8} {c.updated:>8} {c.deleted:>8} {c.status_changes:>7} "
+            f"{c.list_changes:>6} {c.skipped_total:>8} {c.errors:>7}"
+        )
+    t = summary.total
+    lines.append(
+        f"{'total':<10} {t.read:>7} {t.created:>8} {t.updated:>8} {t.deleted:>8} {t.status_changes:>7} "
+        f"{t.list_changes:>6} {t.skipped_total:>8} {t.errors:>7}"
+    )
+    if t.skipped:
+        lines.append("skipped: " + "; ".join(f"{k}: {v}" for k, v in t.skipped.most_common()))
+    calls = ", ".join(f"{k} {v}" for k, v in sorted(summary.api_calls.items()))
+    lines.append(f"API calls: {calls or 'none'}; {summary.seconds:.1f}s" + (" (dry run: nothing written)" if summary.dry_run else ""))
+    return "\n".join(lines)
+
+
+def _install_stop(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):
+            pass
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from nstui.cli import EXIT_LOCKED, EXIT_OK, EXIT_RECORDS_FAILED
+    from nstui.credentials import CredentialsError
+    from nstui.engine import Engine, EngineError, LockedError
+    from nstui.engine.events import EventBus
+
+    cfg = _load(args)
+    bus = EventBus()
+    out = sys.stdout
+    bus.listen(HeadlessLog(out, as_json=args.json, dry_run=args.dry_run))
+    engine = Engine(cfg, bus=bus)
+
+    async def go() -> Any:
+        stop = asyncio.Event()
+        _install_stop(stop)
+        return await engine.run_once(args.dataset, dry_run=args.dry_run, cancel=stop)
+
+    try:
+        summary = asyncio.run(go())
+    except LockedError as e:
+        print(f"nstui: {e}", file=sys.stderr)
+        return EXIT_LOCKED
+    except CredentialsError as e:
+        return _fail_on_credentials(e)
+    except EngineError as e:
+        print(f"nstui: {e}", file=sys.stderr)
+        return EXIT_RECORDS_FAILED
+    if args.json:
+        out.write(json.dumps({"event": "summary", **summary.to_dict()}) + "\n")
+    else:
+        out.write(summary_table(summary) + "\n")
+    return EXIT_RECORDS_FAILED if summary.total.errors else EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from nstui.cli import EXIT_LOCKED, EXIT_OK
+    from nstui.credentials import CredentialsError
+    from nstui.engine import Engine, LockedError
+    from nstui.engine.events import EventBus
+
+    cfg = _load(args)
+    bus = EventBus()
+    bus.listen(HeadlessLog(sys.stderr, as_json=False, dry_run=False))
+    engine = Engine(cfg, bus=bus)
+
+    async def go() -> None:
+        stop = asyncio.Event()
+        _install_stop(stop)
+        await engine.run_forever(stop)
+
+    try:
+        asyncio.run(go())
+    except LockedError as e:
+        print(f"nstui: {e}", file=sys.stderr)
+        return EXIT_LOCKED
+    except CredentialsError as e:
+        return _fail_on_credentials(e)
+    print("nstui: stopped", file=sys.stderr)
+    return EXIT_OK
+
+
+def _ago(dt: datetime | None) -> str:
+    if dt is None:
+        return "never"
+    return dt.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from nstui.engine import Engine
+
+    cfg = _load(args)
+    rows = Engine(cfg).status()
+    now = datetime.now(timezone.utc)
+    if args.json:
+        data = []
+        for st, due, enabled in rows:
+            data.append({
+                "dataset": st.dataset, "enabled": enabled,
+                "last_run": st.last_run.isoformat() if st.last_run else None,
+                "last_status": st.last_status, "last_counts": st.last_counts,
+                "last_success": st.last_success.isoformat() if st.last_success else None,
+                "watermark": st.watermark.isoformat() if st.watermark else None,
+                "next_due": (due or now).isoformat() if enabled else None,
+                "recent_errors": [{"key": k, "reason": r} for k, _, r in st.recent_problems],
+            })
+        print(json.dumps(data, indent=2))
+        return 0
+    print(f"state: {cfg.state_path}")
+    for st, due, enabled in rows:
+        counts = st.last_counts or {}
+        c = ", ".join(f"{k} {v if not isinstance(v, dict) else sum(v.values())}" for k, v in counts.items()) or "-"
+        next_due = "disabled" if not enabled else ("now" if due is None or due <= now else _ago(due))
+        print(f"\n{st.dataset}: last run {_ago(st.last_run)} ({st.last_status or '-'}), next due {next_due}")
+        print(f"  watermark {_ago(st.watermark)}; last counts: {c}")
+        for key, _, reason in st.recent_problems:
+            print(f"  error {key}: {reason}")
+    return 0
+
+
+# -- sandbox -----------------------------------------------------------------
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    from nstui.connections import open_sandboxes
+
+    cfg = _load(args)
+    if args.sandbox_command == "dump":
+        boxes = open_sandboxes(cfg)
+        try:
+            json.dump(boxes.dump(), sys.stdout, default=str)
+            sys.stdout.write("\n")
+        finally:
+            boxes.close()
+        return 0
+    return serve(cfg, args.port)
+
+
+def serve(cfg: ConfigFile, port: int) -> int:
+    import uvicorn
+
+    from nstui.connections import open_sandboxes
+
+    boxes = open_sandboxes(cfg)
+    servers = [
+        uvicorn.Server(uvicorn.Config(boxes.netsuite.app, host="127.0.0.1", port=port, log_level="warning")),
+        uvicorn.Server(uvicorn.Config(boxes.marketing.app, host="127.0.0.1", port=port + 1, log_level="warning")),
+    ]
+    print(f"NetSuite sandbox:  http://127.0.0.1:{port}   (set netsuite.base_url to this)")
+    print(f"Marketing sandbox: http://127.0.0.1:{port + 1}   (set marketing.base_url to this)")
+    print(f"Credentials: {cfg.sandbox_dir / 'credentials.json'} (used when the env variables are unset)")
+    print("Ctrl+C stops.", flush=True)
+
+    async def go() -> None:
+        await asyncio.gather(*(s.serve() for s in servers))
+
+    try:
+        asyncio.run(go())
+    except KeyboardInterrupt:
+        pass
+    finally:
+        boxes.close()
+    return 0

@@ -45,6 +45,8 @@ CREATE TABLE IF NOT EXISTS problem (
     id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL, dataset TEXT NOT NULL, key TEXT NOT NULL,
     kind TEXT NOT NULL, reason TEXT NOT NULL, at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS problem_run ON problem (run_id);
+CREATE TABLE IF NOT EXISTS pending (
+    dataset TEXT NOT NULL, record_id INTEGER NOT NULL, PRIMARY KEY (dataset, record_id));
 CREATE TABLE IF NOT EXISTS refused (
     dataset TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, reason TEXT NOT NULL,
     PRIMARY KEY (dataset, key));
@@ -232,6 +234,21 @@ class StateStore:
     def record_keys(self, dataset: str) -> Iterator[str]:
         for row in self.db.execute("SELECT key FROM record_shadow WHERE dataset = ?", (dataset,)):
             yield row["key"]
+
+    # -- records to read again (their writes failed) -------------------------
+
+    def pending(self, dataset: str) -> list[int]:
+        return [r[0] for r in self.db.execute("SELECT record_id FROM pending WHERE dataset = ?", (dataset,))]
+
+    def set_pending(self, dataset: str, record_id: int, pending: bool) -> None:
+        if pending:
+            self.db.execute("INSERT OR IGNORE INTO pending VALUES (?, ?)", (dataset, record_id))
+        else:
+            self.db.execute("DELETE FROM pending WHERE dataset = ? AND record_id = ?", (dataset, record_id))
+
+    def link_by_contact_id(self, contact_id: int) -> Link | None:
+        row = self.db.execute("SELECT * FROM link WHERE contact_id = ?", (contact_id,)).fetchone()
+        return self._link(row) if row else None
 
     # -- refused changes ---------------------------------------------------
 

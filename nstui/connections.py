@@ -1,0 +1,97 @@
+"""The two remote systems, opened from a configuration file.
+
+In sandbox mode without a ``base_url`` the embedded simulators run in-process
+and the real clients reach them through ``httpx.ASGITransport``; with a
+``base_url`` (e.g. ``nstui sandbox serve``) or in live mode they go over HTTP.
+The clients never know which.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import AsyncIterator
+
+from nstui.config import ConfigFile
+from nstui.credentials import marketing_credentials, netsuite_credentials, sandbox_credentials
+from nstui.marketing.client import MarketingClient
+from nstui.netsuite.client import NetSuiteClient
+
+
+@dataclass
+class Sandboxes:
+    netsuite: "NetSuiteSandbox"  # noqa: F821
+    marketing: "MarketingSandbox"  # noqa: F821
+
+    def close(self) -> None:
+        self.netsuite.close()
+        self.marketing.close()
+
+    def dump(self) -> dict[str, dict[str, list[dict]]]:
+        return {"netsuite": self.netsuite.dump(), "marketing": self.marketing.dump()}
+
+
+def open_sandboxes(cfg: ConfigFile) -> Sandboxes:
+    """The embedded sandboxes of a configuration (created and filled on first use)."""
+    from nstui.sandbox.marketing import MarketingSandbox
+    from nstui.sandbox.netsuite import NetSuiteSandbox
+
+    folder = cfg.sandbox_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    ns_creds, mk_creds = sandbox_credentials(folder)
+    netsuite = NetSuiteSandbox(
+        folder / "netsuite.sqlite",
+        account_id=cfg.model.netsuite.account_id,
+        credentials=ns_creds,
+        sandbox=cfg.model.sandbox,
+        fixture=cfg.sandbox_fixture,
+    )
+    marketing = MarketingSandbox(folder / "marketing.sqlite", credentials=mk_creds, sandbox=cfg.model.sandbox)
+    return Sandboxes(netsuite, marketing)
+
+
+def embedded(cfg: ConfigFile) -> tuple[bool, bool]:
+    """Which sides run on the in-process sandbox (sandbox mode, no base_url)."""
+    m = cfg.model
+    return (
+        m.netsuite.mode == "sandbox" and not m.netsuite.base_url,
+        m.marketing.mode == "sandbox" and not m.marketing.base_url,
+    )
+
+
+@dataclass
+class Connections:
+    netsuite: NetSuiteClient
+    marketing: MarketingClient
+    sandboxes: Sandboxes | None
+
+    def api_calls(self) -> dict[str, int]:
+        return {
+            "netsuite": sum(self.netsuite.calls.values()),
+            "marketing": sum(self.marketing.calls.values()),
+        }
+
+
+@asynccontextmanager
+async def open_connections(cfg: ConfigFile, *, sandboxes: Sandboxes | None = None) -> AsyncIterator[Connections]:
+    """Both clients, ready; sandboxes are opened (and closed) here unless given."""
+    ns_embedded, mk_embedded = embedded(cfg)
+    own = None
+    if (ns_embedded or mk_embedded) and sandboxes is None:
+        sandboxes = own = open_sandboxes(cfg)
+    try:
+        netsuite = NetSuiteClient(
+            cfg.model.netsuite,
+            netsuite_credentials(cfg),
+            transport=sandboxes.netsuite.transport() if ns_embedded and sandboxes else None,
+        )
+        marketing = MarketingClient(
+            cfg.model.marketing,
+            marketing_credentials(cfg),
+            transport=sandboxes.marketing.transport() if mk_embedded and sandboxes else None,
+        )
+        async with netsuite, marketing:
+            yield Connections(netsuite, marketing, sandboxes)
+    finally:
+        if own is not None:
+            own.close()

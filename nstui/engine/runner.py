@@ -1,0 +1,169 @@
+"""The engine: data sets run one after another through one queue.
+
+``run_once`` is one pass of the due (or named) data sets; ``run_forever`` is
+the polling loop of seed 003 ("not on the hour but rather based on when a data
+set was last synced").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import datetime, timedelta
+from typing import Callable, Sequence
+
+from nstui.config import DATASETS, ConfigFile
+from nstui.connections import Connections, Sandboxes, open_connections
+from nstui.engine import events as ev
+from nstui.engine.datasets import PASSES, PassContext
+from nstui.engine.errors import EngineError
+from nstui.engine.lock import RunLock
+from nstui.engine.state import DatasetStatus, StateStore, utcnow
+
+
+class Engine:
+    def __init__(
+        self,
+        cfg: ConfigFile,
+        *,
+        bus: ev.EventBus | None = None,
+        sandboxes: Sandboxes | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ):
+        self.cfg = cfg
+        self.bus = bus or ev.EventBus()
+        self.sandboxes = sandboxes
+        self.clock = clock
+
+    # -- what is due -------------------------------------------------------
+
+    def enabled(self) -> list[str]:
+        return [name for name in DATASETS if self.cfg.model.datasets.get(name).enabled]
+
+    def next_due(self, state: StateStore, name: str) -> datetime | None:
+        last = state.last_success(name)
+        if last is None:
+            return None  # never synced: due now
+        return last + self.cfg.model.datasets.get(name).poll_interval
+
+    def due(self, state: StateStore, now: datetime | None = None) -> list[str]:
+        now = now or self.clock()
+        return [n for n in self.enabled() if (self.next_due(state, n) or now) <= now]
+
+    def status(self) -> list[tuple[DatasetStatus, datetime | None, bool]]:
+        """(status, next due, enabled) per data set, read without the run lock."""
+        with StateStore(self.cfg.state_path) as state:
+            return [
+                (state.status(n), self.next_due(state, n), self.cfg.model.datasets.get(n).enabled)
+                for n in DATASETS
+            ]
+
+    # -- one pass ----------------------------------------------------------
+
+    async def run_once(
+        self,
+        datasets: Sequence[str] | None = None,
+        *,
+        dry_run: bool = False,
+        cancel: asyncio.Event | None = None,
+    ) -> ev.RunSummary:
+        """Run the named data sets (all enabled ones that are due when None).
+
+        Raises LockedError when another process holds the run lock.
+        """
+        for name in datasets or ():
+            if name not in DATASETS:
+                raise EngineError(f"unknown data set {name!r}; known: {', '.join(DATASETS)}")
+        lock = RunLock(self.cfg.state_path)
+        lock.acquire()
+        try:
+            state = StateStore(self.cfg.state_path, dry_run=dry_run)
+            try:
+                names = list(datasets) if datasets else self.due(state)
+                return await self._run(state, names, dry_run, cancel or asyncio.Event())
+            finally:
+                state.close()
+        finally:
+            lock.release()
+
+    async def _run(self, state: StateStore, names: list[str], dry_run: bool, cancel: asyncio.Event) -> ev.RunSummary:
+        run_id = state.start_run(names, dry_run)
+        summary = ev.RunSummary(run_id=run_id, dry_run=dry_run)
+        started = time.monotonic()
+        self.bus.publish(ev.RunStarted(run_id=run_id, datasets=tuple(names), dry_run=dry_run))
+        failed = False
+        try:
+            async with open_connections(self.cfg, sandboxes=self.sandboxes) as conn:
+                for name in names:
+                    if cancel.is_set():
+                        summary.cancelled = True
+                        break
+                    counts, ok = await self._run_dataset(state, conn, run_id, name, dry_run, cancel)
+                    summary.datasets[name] = counts
+                    failed |= not ok
+                    if cancel.is_set():
+                        summary.cancelled = True
+                summary.api_calls = conn.api_calls()
+        except EngineError:
+            failed = True
+            raise
+        finally:
+            summary.seconds = time.monotonic() - started
+            status = "cancelled" if summary.cancelled else ("failed" if failed else "ok")
+            state.finish_run(run_id, summary.to_dict(), status)
+            self.bus.publish(ev.RunFinished(summary=summary))
+        return summary
+
+    async def _run_dataset(
+        self, state: StateStore, conn: Connections, run_id: int, name: str, dry_run: bool, cancel: asyncio.Event
+    ) -> tuple[ev.Counts, bool]:
+        ctx = PassContext(
+            cfg=self.cfg, state=state, conn=conn, bus=self.bus, run_id=run_id, dataset=name,
+            dry_run=dry_run, cancel=cancel, clock=self.clock,
+        )
+        state.start_dataset(run_id, name)
+        started = time.monotonic()
+        self.bus.publish(ev.DatasetStarted(dataset=name, since=_fmt(state.watermark(name))))
+        ok = True
+        try:
+            await PASSES[name](ctx).run()
+        except EngineError as e:
+            ok = False
+            ctx.error(str(e))
+        except Exception as e:  # a remote system failed beyond its retries
+            ok = False
+            ctx.error(f"{e.__class__.__name__}: {e}")
+        finally:
+            status = "cancelled" if cancel.is_set() else ("ok" if ok else "failed")
+            state.finish_dataset(run_id, name, ctx.counts.to_dict(), status)
+            self.bus.publish(
+                ev.DatasetFinished(dataset=name, counts=ctx.counts, seconds=time.monotonic() - started)
+            )
+        return ctx.counts, ok and ctx.counts.errors == 0
+
+    # -- the polling loop --------------------------------------------------
+
+    async def run_forever(self, stop: asyncio.Event, *, idle_check: timedelta = timedelta(seconds=30)) -> None:
+        """Run what is due, sleep until the next data set is due, repeat.
+
+        ``stop`` ends the loop; a run in progress finishes its current page.
+        """
+        while not stop.is_set():
+            with StateStore(self.cfg.state_path) as state:
+                due = self.due(state)
+            if due:
+                await self.run_once(due, cancel=stop)
+            with StateStore(self.cfg.state_path) as state:
+                dues = [self.next_due(state, n) for n in self.enabled()]
+            now = self.clock()
+            upcoming = [d for d in dues if d is not None]
+            wait = min(((d - now).total_seconds() for d in upcoming), default=idle_check.total_seconds())
+            wait = max(1.0, min(wait, idle_check.total_seconds()))
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=wait)
+            except asyncio.TimeoutError:
+                pass
+
+
+def _fmt(dt: datetime | None) -> str | None:
+    return dt.isoformat(timespec="seconds") if dt else None
