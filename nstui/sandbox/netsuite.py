@@ -1,0 +1,436 @@
+"""The embedded NetSuite: an ASGI app speaking NetSuite's REST web services
+(SuiteQL and the record API), backed by SQLite.
+
+Every request goes through the same gate, in NetSuite's order: the account's
+concurrency limit (a request beyond it gets 429 at once), the OAuth 1.0a
+signature (any failure gets NetSuite's one 401 body), then the configured
+latency and the seeded 429s and 5xx, then the endpoint.
+
+Tests reach it in-process through ``transport()``; ``nstui sandbox serve``
+serves ``app`` over HTTP with uvicorn.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from nstui.config import SandboxConfig
+from nstui.credentials import NetSuiteCredentials
+from nstui.sandbox.faults import Faults
+from nstui.sandbox.netsuite_data import (
+    KEYS,
+    META_TABLE,
+    SCHEMA,
+    SCHEMA_VERSION,
+    create_schema,
+    db_time,
+    generate,
+    load_fixture,
+    normalize,
+    q,
+)
+from nstui.sandbox.netsuite_oauth import OAuthFailure, Verifier
+from nstui.sandbox.netsuite_records import ENTITY_TYPES, RecordError, Records
+from nstui.sandbox.netsuite_sql import SuiteQLError, register_functions, run_page
+
+MAX_ROWS = 100_000
+MAX_PAGE = 1000
+ERROR_TYPES = {
+    400: ("https://www.rfc-editor.org/rfc/rfc9110.html#section-15.5.1", "Bad Request"),
+    401: ("https://www.rfc-editor.org/rfc/rfc9110.html#section-15.5.2", "Unauthorized"),
+    404: ("https://www.rfc-editor.org/rfc/rfc9110.html#section-15.5.5", "Not Found"),
+    405: ("https://www.rfc-editor.org/rfc/rfc9110.html#section-15.5.6", "Method Not Allowed"),
+    429: ("https://www.rfc-editor.org/rfc/rfc6585.html#section-4", "Too Many Requests"),
+    500: ("https://www.rfc-editor.org/rfc/rfc9110.html#section-15.6.1", "Internal Server Error"),
+}
+INVALID_LOGIN = (
+    "Invalid login attempt. For more details, see the Login Audit Trail in the NetSuite UI at "
+    "Setup > Users/Roles > User Management > View Login Audit Trail."
+)
+ERROR_CONTENT_TYPE = "application/vnd.oracle.resource+json; type=error"
+#: Tables whose rows a user edit bumps through another table's lastmodifieddate.
+PARENTS = {"transactionline": ("transaction", "transaction"), "pricing": ("item", "item")}
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def error_response(status: int, code: str, detail: str, *, path: str | None = None,
+                   query_param: str | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
+    kind, title = ERROR_TYPES.get(status, ERROR_TYPES[400])
+    item: dict[str, Any] = {"detail": detail}
+    if path:
+        item["o:errorPath"] = path
+    if query_param:
+        item["o:errorQueryParam"] = query_param
+    item["o:errorCode"] = code
+    body = {"type": kind, "title": title, "status": status, "o:errorDetails": [item]}
+    return JSONResponse(body, status_code=status, headers=headers, media_type=ERROR_CONTENT_TYPE)
+
+
+class NetSuiteSandbox:
+    def __init__(
+        self,
+        db_path: Path,
+        *,
+        account_id: str,
+        credentials: NetSuiteCredentials,
+        sandbox: SandboxConfig,
+        fixture: Path | None = None,
+        concurrency_limit: int = 5,
+        clock: Callable[[], datetime] | None = None,
+    ):
+        self.account_id = account_id
+        self.realm = account_id.upper().replace("-", "_")
+        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.faults = Faults(sandbox, salt="netsuite")
+        self.concurrency_limit = concurrency_limit
+        #: Rows one SuiteQL query can return at most (NetSuite: 100,000).
+        self.row_cap = MAX_ROWS
+        #: Retry-After header sent with injected throttles (None: no header, like NetSuite).
+        self.retry_after: str | None = None
+        self.in_flight = 0
+        self.in_flight_max = 0
+        #: Requests that reached an endpoint, by kind (suiteql, record.get, ...).
+        self.requests: Counter[str] = Counter()
+        #: Why each refused login was refused: NetSuite's Login Audit Trail.
+        self.login_audit: list[str] = []
+        self._idempotent: dict[str, tuple[str, int]] = {}
+        self._errors = 0
+        self._verifier = Verifier(self.realm, credentials)
+        self.db_path = Path(db_path)
+        self.db = self._open(sandbox, fixture)
+        self.records = Records(self.db, self._now)
+        self.app = Starlette(routes=[
+            Route("/services/rest/query/v1/suiteql", self._gate("suiteql", self._suiteql), methods=["POST"]),
+            Route("/services/rest/record/v1/{rtype}", self._gate("record.create", self._create), methods=["POST"]),
+            Route("/services/rest/record/v1/{rtype}/{rid}", self._gate("record", self._record),
+                  methods=["GET", "PATCH", "DELETE", "PUT", "POST"]),
+            Route("/services/rest/record/v1/{rtype}/{rid}/{sublist}", self._gate("record.get", self._sublist),
+                  methods=["GET"]),
+            Route("/{path:path}", self._gate("other", self._unknown),
+                  methods=["GET", "POST", "PATCH", "PUT", "DELETE"]),
+        ])
+
+    def __repr__(self) -> str:
+        return f"NetSuiteSandbox(realm={self.realm!r}, db={str(self.db_path)!r})"
+
+    # -- the database --------------------------------------------------------------
+
+    def _now(self) -> str:
+        return db_time(self.clock()) or ""
+
+    def _open(self, sandbox: SandboxConfig, fixture: Path | None) -> sqlite3.Connection:
+        self.db_path.parent.mkdir(parents=True, exist_ok=True)
+        conn = self._connect()
+        if self._ready(conn):
+            return conn
+        # A file without the finished mark is a creation that died half-way.
+        conn.close()
+        self.db_path.unlink(missing_ok=True)
+        conn = self._connect()
+        fixture = fixture or (Path(sandbox.fixture) if sandbox.fixture else None)
+        anchor = self.clock()
+        conn.execute("BEGIN")
+        try:
+            create_schema(conn)
+            if fixture is not None:
+                load_fixture(conn, fixture, anchor=anchor)
+            else:
+                generate(conn, seed=sandbox.seed, records=sandbox.records, anchor=anchor)
+            meta = {"schema": SCHEMA_VERSION, "account_id": self.account_id, "seed": str(sandbox.seed),
+                    "records": str(sandbox.records), "fixture": str(fixture or ""), "created": self._now()}
+            conn.executemany(f"INSERT INTO {META_TABLE} (key, value) VALUES (?, ?)", meta.items())
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            conn.close()
+            self.db_path.unlink(missing_ok=True)
+            raise
+        return conn
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.db_path, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA case_sensitive_like=ON")  # Oracle's LIKE is case-sensitive
+        register_functions(conn)
+        return conn
+
+    @staticmethod
+    def _ready(conn: sqlite3.Connection) -> bool:
+        try:
+            found = conn.execute(f"SELECT value FROM {META_TABLE} WHERE key = 'schema'").fetchone()
+        except sqlite3.DatabaseError:
+            return False
+        return bool(found and found[0] == SCHEMA_VERSION)
+
+    # -- direct access for tests and `nstui sandbox dump` ------------------------------
+
+    def query(self, sql: str, params: Any = ()) -> list[dict]:
+        cur = self.db.execute(sql, params)
+        names = [d[0] for d in cur.description or ()]
+        return [dict(zip(names, row)) for row in cur.fetchall()]
+
+    def row(self, table: str, record_id: int) -> dict[str, Any] | None:
+        key = self._key(table)
+        found = self.query(f"SELECT * FROM {q(table)} WHERE {q(key)} = ?", (record_id,))
+        return found[0] if found else None
+
+    def dump(self) -> dict[str, list[dict]]:
+        return {table: self.query(f"SELECT * FROM {q(table)}") for table in SCHEMA if table != "dual"}
+
+    def _key(self, table: str) -> str:
+        if table not in KEYS:
+            raise ValueError(f"no table {table!r} addressed by id; tables: {', '.join(KEYS)}")
+        return KEYS[table]
+
+    def update(self, table: str, record_id: int, **values: Any) -> None:
+        """Change a row as a user editing it in NetSuite would: no API rules,
+        and the record's lastmodifieddate (or its parent's) becomes clock()."""
+        key = self._key(table)
+        if self.row(table, record_id) is None:
+            raise LookupError(f"{table} {record_id} does not exist")
+        now = self._now()
+        changes = {c: normalize(table, c, v) for c, v in values.items()}
+        columns = dict(SCHEMA[table])
+        if "lastmodifieddate" in columns and "lastmodifieddate" not in changes:
+            changes["lastmodifieddate"] = now
+        if "stage" in columns and "entitystatus" in changes and "stage" not in changes:
+            found = self.query("SELECT stage FROM customerstatus WHERE id = ?", (changes["entitystatus"],))
+            if found:
+                changes["stage"] = found[0]["stage"]
+        with self.db:
+            if changes:
+                sets = ", ".join(f"{q(c)} = ?" for c in changes)
+                self.db.execute(f"UPDATE {q(table)} SET {sets} WHERE {q(key)} = ?", (*changes.values(), record_id))
+            self._bump_parents(table, record_id, now)
+
+    def _bump_parents(self, table: str, record_id: int, now: str) -> None:
+        if table == "entityaddress":
+            for parent in ENTITY_TYPES:
+                self.db.execute(f"UPDATE {q(parent)} SET lastmodifieddate = ? WHERE defaultbillingaddress = ?",
+                                (now, record_id))
+        elif table in PARENTS:
+            parent, column = PARENTS[table]
+            self.db.execute(
+                f"UPDATE {q(parent)} SET lastmodifieddate = ? WHERE id = "
+                f"(SELECT {q(column)} FROM {q(table)} WHERE {q(self._key(table))} = ?)", (now, record_id))
+
+    def set_subscription(self, entity_id: int, subscription_id: int, subscribed: bool) -> None:
+        """A user ticks or clears one campaign subscription of an entity."""
+        now = self._now()
+        with self.db:
+            self.db.execute(
+                "INSERT INTO entitysubscription (entity, subscription, subscribed, lastmodifieddate) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (entity, subscription) DO UPDATE SET subscribed = excluded.subscribed, "
+                "lastmodifieddate = excluded.lastmodifieddate",
+                (entity_id, subscription_id, "T" if subscribed else "F", now))
+            for table in ENTITY_TYPES:
+                self.db.execute(f"UPDATE {q(table)} SET lastmodifieddate = ? WHERE id = ?", (now, entity_id))
+
+    def insert(self, table: str, **values: Any) -> int:
+        """Add a row as a user would in NetSuite; returns its id (nkey, uniquekey).
+
+        Customers and contacts get the shared entity id sequence, the stage's
+        default status, Soft Opt-In and their campaign subscriptions' defaults
+        unless given."""
+        key = self._key(table)
+        row = {c: normalize(table, c, v) for c, v in values.items()}
+        columns = dict(SCHEMA[table])
+        now = self._now()
+        for column in ("datecreated", "createddate", "lastmodifieddate"):
+            if column in columns:
+                row.setdefault(column, now)
+        with self.db:
+            if table in ENTITY_TYPES:
+                row.setdefault("id", self.records.next_entity_id())
+                row.setdefault("globalsubscriptionstatus", 1)
+                row.setdefault("isinactive", "F")
+                if table == "customer":
+                    row.setdefault("isperson", "T")
+                    stage = row.get("stage") or "CUSTOMER"
+                    row.setdefault("entitystatus", self.records.default_status(stage))
+                    found = self.query("SELECT stage FROM customerstatus WHERE id = ?", (row["entitystatus"],))
+                    row["stage"] = found[0]["stage"] if found else stage
+            elif key not in row:
+                top = self.db.execute(f"SELECT MAX({q(key)}) FROM {q(table)}").fetchone()[0]
+                row[key] = int(top or 0) + 1
+            self.db.execute(f"INSERT INTO {q(table)} ({', '.join(q(c) for c in row)}) "
+                            f"VALUES ({', '.join('?' for _ in row)})", tuple(row.values()))
+            if table in ENTITY_TYPES:
+                self.records.default_subscriptions(row["id"], row["globalsubscriptionstatus"], now)
+            self._bump_parents(table, row[key], now)
+        return int(row[key])
+
+    def transport(self) -> httpx.ASGITransport:
+        return httpx.ASGITransport(app=self.app)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- the gate ---------------------------------------------------------------------
+
+    def _gate(self, kind: str, handler: Handler) -> Handler:
+        async def endpoint(request: Request) -> Response:
+            self.in_flight += 1
+            self.in_flight_max = max(self.in_flight_max, self.in_flight)
+            try:
+                if self.in_flight > self.concurrency_limit:
+                    return error_response(429, "CONCURRENCY_LIMIT_EXCEEDED",
+                                          "Concurrent request limit exceeded. Request blocked.")
+                try:
+                    self._verifier.verify(
+                        method=request.method, scheme=request.url.scheme, host=request.url.hostname or "",
+                        port=request.url.port, path=request.scope.get("raw_path", b"").decode("latin-1")
+                        or request.url.path, query=request.scope.get("query_string", b"").decode("latin-1"),
+                        authorization=request.headers.get("authorization"),
+                    )
+                except OAuthFailure as e:
+                    self.login_audit.append(str(e))
+                    return error_response(401, "INVALID_LOGIN", INVALID_LOGIN)
+                self.requests[self._kind(kind, request.method)] += 1
+                await self.faults.delay()
+                outcome = self.faults.roll()
+                if outcome == "throttle":
+                    headers = {"Retry-After": self.retry_after} if self.retry_after is not None else None
+                    return error_response(429, "SSS_REQUEST_LIMIT_EXCEEDED",
+                                          "Request limit exceeded. Try again later.", headers=headers)
+                if outcome == "error":
+                    self._errors += 1
+                    if self._errors % 2:  # a proxy's page, not JSON, every other time
+                        return Response("<html><body>503 Service Unavailable</body></html>",
+                                        status_code=503, media_type="text/html")
+                    return error_response(500, "UNEXPECTED_ERROR",
+                                          f"An unexpected error occurred. Error ID: sandbox{self._errors:06d}")
+                return await handler(request)
+            except RecordError as e:
+                return error_response(e.status, e.code, e.detail, path=e.path)
+            finally:
+                self.in_flight -= 1
+
+        return endpoint
+
+    @staticmethod
+    def _kind(kind: str, method: str) -> str:
+        if kind != "record":
+            return kind
+        return {"GET": "record.get", "PATCH": "record.patch", "DELETE": "record.delete"}.get(method, "record.other")
+
+    @staticmethod
+    def _base(request: Request) -> str:
+        return f"{request.url.scheme}://{request.url.netloc}"
+
+    @staticmethod
+    async def _json(request: Request) -> Any:
+        raw = await request.body()
+        if not raw:
+            raise RecordError(400, "INVALID_CONTENT", "The request body is empty; a JSON object is expected.")
+        try:
+            return json.loads(raw)
+        except ValueError as e:
+            raise RecordError(400, "INVALID_CONTENT", f"The request body is not valid JSON: {e}.") from None
+
+    # -- endpoints --------------------------------------------------------------------
+
+    async def _suiteql(self, request: Request) -> Response:
+        if "transient" not in request.headers.get("prefer", "").lower():
+            return error_response(400, "INVALID_HEADER", "SuiteQL queries need the header Prefer: transient.")
+        try:
+            limit = int(request.query_params.get("limit", MAX_PAGE))
+            offset = int(request.query_params.get("offset", 0))
+        except ValueError:
+            return error_response(400, "INVALID_PARAMETER", "limit and offset must be whole numbers.",
+                                  query_param="limit")
+        if not 1 <= limit <= MAX_PAGE:
+            return error_response(400, "INVALID_PARAMETER",
+                                  f"Invalid limit {limit}: the limit must be between 1 and {MAX_PAGE}.",
+                                  query_param="limit")
+        if offset < 0 or offset % limit:
+            return error_response(400, "INVALID_PARAMETER",
+                                  f"Invalid offset {offset}: the offset must be a multiple of the limit ({limit}).",
+                                  query_param="offset")
+        if offset >= self.row_cap:
+            return error_response(400, "INVALID_PARAMETER",
+                                  f"Invalid offset {offset}: a SuiteQL query returns at most {self.row_cap} rows.",
+                                  query_param="offset")
+        body = await self._json(request)
+        query = body.get("q") if isinstance(body, dict) else None
+        if not isinstance(query, str):
+            return error_response(400, "INVALID_CONTENT", 'The body must be {"q": "<SuiteQL query>"}.')
+        try:
+            rows, total = run_page(self.db, query, limit=limit, offset=offset, cap=self.row_cap)
+        except SuiteQLError as e:
+            return error_response(400, "INVALID_PARAMETER",
+                                  "Invalid search query. Detailed unprocessed description follows. "
+                                  f"Search error occurred: {e}", query_param="q")
+        has_more = offset + len(rows) < min(total, self.row_cap)
+        url = f"{self._base(request)}/services/rest/query/v1/suiteql"
+        links = []
+        if offset > 0:
+            links.append({"rel": "previous", "href": f"{url}?limit={limit}&offset={offset - limit}"})
+        links.append({"rel": "first", "href": f"{url}?limit={limit}&offset=0"})
+        if has_more:
+            links.append({"rel": "next", "href": f"{url}?limit={limit}&offset={offset + limit}"})
+        last = max(0, (min(total, self.row_cap) - 1) // limit * limit)
+        links.append({"rel": "last", "href": f"{url}?limit={limit}&offset={last}"})
+        links.append({"rel": "self", "href": f"{url}?limit={limit}&offset={offset}"})
+        return JSONResponse({
+            "links": links, "count": len(rows), "hasMore": has_more,
+            "items": [{"links": [], **row} for row in rows], "offset": offset, "totalResults": total,
+        }, media_type="application/vnd.oracle.resource+json; type=collection")
+
+    @staticmethod
+    def _record_id(text: str) -> int:
+        try:
+            return int(text)
+        except ValueError:
+            raise RecordError(404, "NONEXISTENT_ID",
+                              "The record instance does not exist. Provide a valid record instance ID.") from None
+
+    async def _create(self, request: Request) -> Response:
+        rtype = request.path_params["rtype"]
+        key = request.headers.get("x-netsuite-idempotency-key")
+        if key and key in self._idempotent:
+            done_type, rid = self._idempotent[key]
+        else:
+            rid = self.records.create(rtype, await self._json(request))
+            done_type = rtype
+            if key:
+                self._idempotent[key] = (rtype, rid)
+        location = f"{self._base(request)}/services/rest/record/v1/{done_type}/{rid}"
+        return Response(status_code=204, headers={"Location": location})
+
+    async def _record(self, request: Request) -> Response:
+        rtype = request.path_params["rtype"]
+        rid = self._record_id(request.path_params["rid"])
+        if request.method == "GET":
+            expand = request.query_params.get("expandSubResources", "").lower() == "true"
+            body = self.records.get(rtype, rid, base=self._base(request), expand=expand)
+            return JSONResponse(body, media_type="application/vnd.oracle.resource+json; type=singular-resource")
+        if request.method == "PATCH":
+            apply = self.records.patch(rtype, rid)
+            apply(await self._json(request))
+            return Response(status_code=204)
+        if request.method == "DELETE":
+            self.records.delete(rtype, rid)
+            return Response(status_code=204)
+        return error_response(405, "INVALID_METHOD", f"{request.method} is not supported on a record by this sandbox.")
+
+    async def _sublist(self, request: Request) -> Response:
+        rid = self._record_id(request.path_params["rid"])
+        body = self.records.sublist(request.path_params["rtype"], rid, request.path_params["sublist"],
+                                    base=self._base(request))
+        return JSONResponse(body, media_type="application/vnd.oracle.resource+json; type=collection")
+
+    async def _unknown(self, request: Request) -> Response:
+        return error_response(404, "NONEXISTENT_PATH", f"No REST resource at {request.url.path}.")
