@@ -48,15 +48,34 @@ REST_NAMES = {
 REFERENCE_FIELDS = {"entitystatus", "globalsubscriptionstatus", "salesrep"}
 
 
-def rest_body(values: dict[str, Any]) -> dict[str, Any]:
+def rest_body(values: dict[str, Any], current: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A record API body from SuiteQL-named values.
+
+    Address fields go through the ``addressBook`` sublist, whose default
+    billing line replaces the address whole: the fields not being changed are
+    sent with their current values (``current``), so none loses its value.
+    """
     body: dict[str, Any] = {}
+    address: dict[str, Any] = {}
     for name, value in values.items():
+        if name in ADDRESS_FIELDS:
+            address[name] = value
+            continue
         key = REST_NAMES.get(name, name)
         if name in REFERENCE_FIELDS and value not in (None, ""):
             value = {"id": str(int(float(value)))}
-        elif isinstance(value, str) and value in ("T", "F") and name.startswith("is"):
-            value = value == "T"
+        elif name.startswith("is") and not isinstance(value, bool) and value is not None:
+            value = canon(value) is True
+        elif value is not None and not isinstance(value, (str, bool)):
+            value = str(value)
         body[key] = value
+    if address:
+        line = {a: (current or {}).get(a) for a in ADDRESS_FIELDS}
+        line.update(address)
+        body["addressBook"] = {"items": [{
+            "defaultBilling": True,
+            "addressBookAddress": {k: (None if v in (None, "") else str(v)) for k, v in line.items()},
+        }]}
     return body
 
 
@@ -558,7 +577,7 @@ class EntityPass:
             plan.add(Action(
                 key=email,
                 event=ev.RecordUpdated(dataset=ds_name, side="netsuite", key=email, fields=tuple(patch)),
-                run=lambda rt=self.record_type, rid=rec.id, body=rest_body(patch): self.ns.patch_record(rt, rid, body),
+                run=lambda rt=self.record_type, rid=rec.id, body=rest_body(patch, rec.row): self.ns.patch_record(rt, rid, body),
                 count="updated",
             ))
 

@@ -186,12 +186,14 @@ class OrdersPass(RecordPass):
         self.ds = self.model.datasets.orders
 
     def query(self) -> tuple[str, str, str]:
-        cols = ["t.id", "t.tranid", "t.type", "t.entity", "t.trandate", "t.status", "t.currency",
+        cols = ["t.id", "t.tranid", "t.type", "t.entity", "TO_CHAR(t.trandate, 'YYYY-MM-DD') AS trandate",
+                "t.status", "cur.symbol AS currency",
                 "t.foreigntotal", "c.email AS customer_email", "l.name AS location_name",
                 f"{ts('t.lastmodifieddate')} AS lastmodified_iso"]
         extra = list(dict.fromkeys(self.ds.custom_fields + ([self.ds.link_field] if self.ds.link_field else [])))
         cols += [f"t.{name}" for name in extra]
-        from_ = "transaction t LEFT JOIN customer c ON c.id = t.entity LEFT JOIN location l ON l.id = t.location"
+        from_ = ("transaction t LEFT JOIN customer c ON c.id = t.entity LEFT JOIN location l ON l.id = t.location "
+                 "LEFT JOIN currency cur ON cur.id = t.currency")
         where = f"t.type IN ({', '.join(quote(x) for x in self.TYPES)})"
         if self.ds.filter:
             # Validated by the configuration (nstui.sqlfilter): a narrowing
