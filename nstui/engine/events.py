@@ -39,6 +39,8 @@ class Event:
             value = getattr(self, f.name)
             if isinstance(value, datetime):
                 value = value.isoformat()
+            elif hasattr(value, "to_dict"):
+                value = value.to_dict()
             elif dataclasses.is_dataclass(value) and not isinstance(value, type):
                 value = dataclasses.asdict(value)
             elif isinstance(value, tuple):

@@ -1,0 +1,1 @@
+"""The marketing platform: Bronto's contact model, spoken over Dotdigital's REST API."""

@@ -134,6 +134,7 @@ class EntityPass:
         self.page_links: dict[str, Party] = {}
         self.deletes = 0
         self.links_at_start = 0
+        self.touched: set[int] = set()
         self.writes_netsuite = any(f.direction in WRITES_NETSUITE for f in self.ds.fields)
 
     # -- lists -------------------------------------------------------------
@@ -226,7 +227,7 @@ class EntityPass:
         overlap = self.model.engine.watermark_overlap
         mk_since = self.state.watermark(ctx.dataset, "marketing")
         mk_started = ctx.clock()
-        touched = set(self.state.pending(ctx.dataset))
+        touched = self.touched = set(self.state.pending(ctx.dataset))
         if mk_since is not None:
             touched |= await self.marketing_changes(mk_since - overlap)
         select, from_, where = self.select()
@@ -274,7 +275,9 @@ class EntityPass:
             if link is None:
                 unmatched[email] = out.reason
             elif link.party.record_type == self.record_type:
-                touched.add(link.party.record_id)
+                known = self.state.shadows(email).get("status:mk")
+                if not (known and (known[1] or known[0] in ("unsubscribed", "bounced"))):
+                    touched.add(link.party.record_id)  # an opt-out we have not seen yet
         async for contact in self.mk.contacts_changed_since(since):
             link = self.state.link_by_email(contact.email)
             if link is None and contact.contact_id:
@@ -468,9 +471,16 @@ class EntityPass:
                 return v
         return None
 
+    def seen(self, row: dict[str, Any]) -> bool:
+        """A boundary row read again (the watermark overlap) that has not
+        changed since it was synced, and whose contact did not change either."""
+        rid = int(row["id"])
+        return rid not in self.touched and self.state.record_digest(
+            self.ctx.dataset, f"ns:{rid}") == row.get("lastmodified_iso")
+
     async def process(self, rows: list[dict[str, Any]]) -> None:
         ctx = self.ctx
-        recs = [self.prepare(r) for r in rows]
+        recs = [self.prepare(r) for r in rows if not self.seen(r)]
         self.page_links = {}
         old_links = {r.id: self.state.link_by_record(self.record_type, r.id) for r in recs}
         emails = {r.email for r in recs if r.email}
@@ -490,6 +500,7 @@ class EntityPass:
         for rec in recs:
             failed = (rec.email or "") in plan.failed
             self.state.set_pending(ctx.dataset, rec.id, failed)
+            self.state.set_record_digest(ctx.dataset, f"ns:{rec.id}", None if failed else rec.row.get("lastmodified_iso"))
         # What the platform made of our writes is the shadow: never a guess.
         done = sorted(written - plan.failed)
         if done and not ctx.dry_run:
@@ -533,6 +544,10 @@ class EntityPass:
         if decision == "duplicate":
             ctx.skip(email, why)
             return
+        if decision == "takeover" and email in self.page_links:
+            # Both records are on this page: the later stage's writes replace the earlier one's.
+            plan.actions = [a for a in plan.actions if a.key != email]
+            plan.after = [(k, f) for k, f in plan.after if k != email]
         self.page_links[email] = rec.party
         if old_link is not None and old_link.email != email:
             self.delete_contact(plan, old_link.email, f"email changed in NetSuite to {email}")

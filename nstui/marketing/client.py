@@ -1,0 +1,408 @@
+"""The marketing client: Dotdigital's REST API (v3 contacts and insight data,
+v2 address books and suppressions) behind Bronto's contact model.
+
+HTTP basic auth with the API user, the regional base URL; 429 and 5xx are
+retried with backoff honouring ``Retry-After`` / ``X-RateLimit-Reset``; other
+4xx are raised as typed errors with the platform's message. Requests are
+counted by kind. The client does not know whether it talks to Dotdigital or
+to the embedded sandbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections import Counter
+from datetime import datetime, timezone
+from typing import Any, AsyncIterator, Awaitable, Callable, Literal, Sequence
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from nstui.config import MarketingConfig
+from nstui.credentials import MarketingCredentials
+from nstui.marketing import wire
+from nstui.marketing.errors import MarketingError, MarketingNotFound, MarketingServerError, from_response
+from nstui.marketing.model import ContactWrite, ImportReport, MarketingContact, MarketingList, OptOut
+from nstui.marketing.statuses import from_wire, to_wire
+
+V2_PAGE = 1000  # the v2 `select` maximum
+V3_PAGE = 1000
+MOBILE = "mobileNumber"
+
+
+def _iso(dt: datetime) -> str:
+    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _utc(dt: datetime | None) -> datetime | None:
+    if dt is None:
+        return None
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+class Backoff:
+    """Exponential backoff with full jitter; the platform's reset wins."""
+
+    def __init__(self, base: float = 0.5, cap: float = 30.0):
+        self.base, self.cap = base, cap
+
+    def delay(self, attempt: int, hinted: float | None) -> float:
+        if hinted is not None:
+            return min(max(hinted, 0.0), 300.0)
+        return random.uniform(0, min(self.cap, self.base * 2 ** attempt))
+
+
+def _hint(response: httpx.Response) -> float | None:
+    retry_after = response.headers.get("Retry-After")
+    if retry_after:
+        try:
+            return float(retry_after)
+        except ValueError:
+            from email.utils import parsedate_to_datetime
+
+            try:
+                return (parsedate_to_datetime(retry_after) - datetime.now(timezone.utc)).total_seconds()
+            except (TypeError, ValueError):
+                pass
+    reset = response.headers.get("X-RateLimit-Reset")
+    if reset:
+        try:
+            value = float(reset)
+        except ValueError:
+            return None
+        # Dotdigital sends the reset as a Unix time; small values are seconds to wait.
+        return value - time.time() if value > 1e9 else value
+    return None
+
+
+def to_contact(c: wire.Contact) -> MarketingContact:
+    email_ch = c.channelProperties.email if c.channelProperties else None
+    status, suppressed = from_wire(email_ch.status if email_ch else None, email_ch.optInType if email_ch else None)
+    data = dict(c.dataFields or {})
+    return MarketingContact(
+        contact_id=c.contactId,
+        email=(c.identifiers.email or "").lower(),
+        status=status,  # type: ignore[arg-type]
+        status_changed=_utc(c.updated),
+        suppressed=suppressed,
+        data_fields=data,
+        mobile_number=c.identifiers.mobileNumber,
+        lists={lst.id: None for lst in (c.lists or []) if lst.status != "suppressed" or suppressed},
+        updated=_utc(c.updated),
+    )
+
+
+class MarketingClient:
+    def __init__(
+        self,
+        cfg: MarketingConfig,
+        credentials: MarketingCredentials,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        backoff: Backoff | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        poll_interval: float = 0.5,
+    ):
+        self.cfg = cfg
+        self.calls: Counter[str] = Counter()
+        self.backoff = backoff or Backoff()
+        self._sleep = sleep
+        self._poll = poll_interval
+        self._host = cfg.url.split("://", 1)[-1]
+        self._credential_names = f"{cfg.username_env} and {cfg.password_env}"
+        self._http = httpx.AsyncClient(
+            base_url=cfg.url,
+            auth=httpx.BasicAuth(credentials.username, credentials.password),
+            transport=transport,
+            timeout=cfg.timeout_s,
+            headers={"Accept": "application/json"},
+        )
+
+    def __repr__(self) -> str:
+        return f"MarketingClient({self._host})"
+
+    async def __aenter__(self) -> "MarketingClient":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # -- transport -----------------------------------------------------------------
+
+    async def _send(self, kind: str, method: str, path: str, *, ok_404: bool = False, **kw: Any) -> httpx.Response | None:
+        what = f"{method} {path.split('?')[0]}"
+        attempt = 0
+        while True:
+            self.calls[kind] += 1
+            if attempt:
+                self.calls["retry"] += 1
+            try:
+                response = await self._http.request(method, path, **kw)
+            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as e:
+                if attempt >= self.cfg.max_retries:
+                    raise MarketingServerError(f"{self._host}: {what} failed: {e.__class__.__name__}") from None
+                await self._sleep(self.backoff.delay(attempt, None))
+                attempt += 1
+                continue
+            if response.status_code == 429 or response.status_code >= 500:
+                if attempt < self.cfg.max_retries:
+                    await self._sleep(self.backoff.delay(attempt, _hint(response)))
+                    attempt += 1
+                    continue
+            if response.status_code == 404 and ok_404:
+                return None
+            if response.status_code >= 400:
+                raise from_response(response, what=what, host=self._host, credential_names=self._credential_names)
+            return response
+
+    async def _json(self, kind: str, method: str, path: str, model: type[BaseModel] | Any, **kw: Any) -> Any:
+        response = await self._send(kind, method, path, **kw)
+        assert response is not None
+        return self._parse(response, model, f"{method} {path}")
+
+    def _parse(self, response: httpx.Response, model: Any, what: str) -> Any:
+        from pydantic import TypeAdapter
+
+        try:
+            return TypeAdapter(model).validate_python(response.json())
+        except (ValidationError, ValueError) as e:
+            raise MarketingError(f"{self._host}: {what} answered in an unexpected shape: {str(e)[:300]}",
+                                 status=response.status_code) from None
+
+    # -- account ---------------------------------------------------------------------
+
+    async def ping(self) -> str:
+        account = await self._json("account", "GET", "/v2/account-info", wire.Account)
+        props = {p.name: p.value for p in account.properties}
+        name = props.get("Name") or props.get("MainEmail") or f"account {account.id}"
+        return f"Dotdigital {self._host}: OK ({name})"
+
+    # -- lists -----------------------------------------------------------------------
+
+    async def list_lists(self) -> list[MarketingList]:
+        out: list[MarketingList] = []
+        skip = 0
+        while True:
+            page = await self._json("lists.get", "GET", f"/v2/address-books?select={V2_PAGE}&skip={skip}",
+                                    list[wire.AddressBook])
+            out += [MarketingList(b.id or 0, b.name, b.contacts) for b in page]
+            if len(page) < V2_PAGE:
+                return out
+            skip += V2_PAGE
+
+    async def find_list(self, name: str) -> MarketingList | None:
+        return next((lst for lst in await self.list_lists() if lst.name == name), None)
+
+    async def create_list(self, name: str) -> MarketingList:
+        book = await self._json("lists.create", "POST", "/v2/address-books", wire.AddressBook,
+                                json={"name": name, "visibility": "Private"})
+        return MarketingList(book.id or 0, book.name, book.contacts or 0)
+
+    async def add_to_list(self, list_id: int, emails: Sequence[str]) -> None:
+        """Adds through the bulk import (one job per batch), as the platform advises."""
+        if emails:
+            await self.import_contacts([ContactWrite(email=e, lists=[list_id]) for e in emails])
+
+    async def remove_from_list(self, list_id: int, emails: Sequence[str]) -> None:
+        ids = [c.contact_id for c in (await self.get_contacts(emails)).values()]
+        for i in range(0, len(ids), V2_PAGE):
+            await self._send("lists.remove", "POST", f"/v2/address-books/{list_id}/contacts/delete",
+                             json=ids[i : i + V2_PAGE])
+
+    # -- contacts --------------------------------------------------------------------
+
+    def _contact_path(self, email: str) -> str:
+        return f"/contacts/v3/email/{quote(email.lower(), safe='@')}"
+
+    async def get_contact(self, email: str) -> MarketingContact | None:
+        response = await self._send("contacts.get", "GET",
+                                    self._contact_path(email) + "?include=channelProperties|lists&data-fields=[[ALL]]",
+                                    ok_404=True)
+        if response is None:
+            return None
+        return to_contact(self._parse(response, wire.Contact, "GET contact"))
+
+    async def get_contacts(self, emails: Sequence[str]) -> dict[str, MarketingContact]:
+        """The v3 API reads one contact per identifier; asked one by one."""
+        found: dict[str, MarketingContact] = {}
+        for email in dict.fromkeys(e.lower() for e in emails):
+            contact = await self.get_contact(email)
+            if contact is not None:
+                found[email] = contact
+        return found
+
+    @staticmethod
+    def _body(write: ContactWrite, *, match: bool = False) -> dict[str, Any]:
+        identifiers: dict[str, Any] = {"email": write.email.lower()}
+        if write.mobile_number:
+            identifiers[MOBILE] = write.mobile_number
+        body: dict[str, Any] = {"identifiers": identifiers}
+        if match:
+            body["matchIdentifier"] = "email"
+        if write.data_fields:
+            body["dataFields"] = dict(write.data_fields)
+        if write.status is not None:
+            body["channelProperties"] = {"email": {"emailType": "html", **to_wire(write.status)}}
+        if write.lists:
+            body["lists"] = list(write.lists)
+        return body
+
+    async def upsert_contact(self, write: ContactWrite) -> MarketingContact:
+        contact = await self._json("contacts.upsert", "PATCH", self._contact_path(write.email), wire.Contact,
+                                   json=self._body(write))
+        return to_contact(contact)
+
+    async def import_contacts(self, writes: Sequence[ContactWrite]) -> ImportReport:
+        report = ImportReport(0, 0, [])
+        size = self.cfg.import_batch_size
+        for i in range(0, len(writes), size):
+            batch = writes[i : i + size]
+            started = await self._json("contacts.import", "PUT", "/contacts/v3/import", wire.ImportStarted,
+                                       json={"mergeOption": "overwrite",
+                                             "contacts": [self._body(w, match=True) for w in batch]})
+            status = await self._await_import(started.importId)
+            if status.status != "Finished":
+                raise MarketingError(f"{self._host}: contact import {status.importId} ended {status.status}")
+            if status.summary:
+                report.created += status.summary.newContacts
+                report.updated += status.summary.updatedContacts
+            for failure in status.failures or []:
+                email = (failure.identifiers.email if failure.identifiers else None) or "?"
+                reason = "; ".join(f.description for f in failure.failures) or "rejected"
+                report.failed.append((email.lower(), reason))
+        return report
+
+    async def _await_import(self, import_id: str) -> wire.ContactImportStatus:
+        while True:
+            status = await self._json("contacts.import_status", "GET", f"/contacts/v3/import/{import_id}",
+                                      wire.ContactImportStatus)
+            if status.status != "NotFinished":
+                return status
+            await self._sleep(self._poll)
+
+    async def delete_contact(self, email: str) -> None:
+        await self._send("contacts.delete", "DELETE", self._contact_path(email), ok_404=True)
+
+    async def _set_email_channel(self, email: str, channel: dict[str, Any]) -> None:
+        await self._send("contacts.status", "PATCH", self._contact_path(email),
+                         json={"identifiers": {"email": email.lower()}, "channelProperties": {"email": channel}})
+
+    async def unsubscribe(self, email: str) -> None:
+        await self._set_email_channel(email, {"status": "unsubscribed"})
+
+    async def suppress(self, email: str) -> None:
+        await self._set_email_channel(email, {"status": "suppressed"})
+
+    async def unsuppress(self, email: str) -> None:
+        await self._set_email_channel(
+            email, {"status": "subscribed", "resubscribeOptions": {"resubscribeWithNoChallenge": True}})
+
+    async def resubscribe(self, email: str, *, with_confirmation: bool) -> None:
+        await self._set_email_channel(
+            email, {"status": "subscribed", "resubscribeOptions": {"resubscribeWithNoChallenge": not with_confirmation,
+                                                                   "preferredLocale": "en-EN"}})
+
+    # -- changed since -----------------------------------------------------------------
+
+    async def contacts_changed_since(self, since: datetime) -> AsyncIterator[MarketingContact]:
+        """Every contact modified at or after ``since`` (inclusive), paged by marker."""
+        path = (f"/contacts/v3?~modified=gte::{_iso(since)}&limit={V3_PAGE}"
+                "&include=channelProperties|lists&data-fields=[[ALL]]")
+        while True:
+            page = await self._json("contacts.changed", "GET", path, wire.ContactsPage)
+            for c in page.items:
+                yield to_contact(c)
+            if not page.items or page.links.next is None:
+                return
+            path = page.links.next.link
+
+    async def opt_outs_since(self, since: datetime) -> AsyncIterator[OptOut]:
+        """Unsubscribes, bounces and suppressions at or after ``since``."""
+        skip = 0
+        while True:
+            page = await self._json("contacts.opt_outs", "GET",
+                                    f"/v2/contacts/suppressed-since/{_iso(since)}?select={V2_PAGE}&skip={skip}",
+                                    list[wire.ContactSuppression])
+            for s in page:
+                if s.suppressedContact is None:
+                    continue
+                reason = s.reason or "Suppressed"
+                kind = ("bounced" if reason in ("SoftBounced", "HardBounced")
+                        else "unsubscribed" if reason == "Unsubscribed" else "suppressed")
+                yield OptOut(s.suppressedContact.email.lower(), _utc(s.dateRemoved) or since, kind)  # type: ignore[arg-type]
+            if len(page) < V2_PAGE:
+                return
+            skip += V2_PAGE
+
+    async def list_changes_since(self, list_id: int, since: datetime) -> AsyncIterator[tuple[str, bool, datetime]]:
+        """Members of a list whose membership or data changed at or after ``since``."""
+        skip = 0
+        while True:
+            page = await self._json(
+                "lists.changed", "GET",
+                f"/v2/address-books/{list_id}/contacts/modified-since/{_iso(since)}?select={V2_PAGE}&skip={skip}",
+                list[wire.V2Contact])
+            for c in page:
+                yield c.email.lower(), True, since
+            if len(page) < V2_PAGE:
+                return
+            skip += V2_PAGE
+
+    # -- insight data ------------------------------------------------------------------
+
+    async def ensure_collection(self, name: str, *, scope: Literal["account", "contact"] = "account") -> None:
+        kind = "catalog" if name.startswith("catalog_") else ("orders" if scope == "contact" else "custom")
+        await self._send("insight.collection", "POST",
+                         f"/insightData/v3/collections/{quote(name)}?collectionScope={scope}&collectionType={kind}")
+
+    async def upsert_insight_records(self, collection: str, records: Sequence[tuple[str, dict[str, Any]]], *,
+                                     contact_emails: Sequence[str | None] | None = None) -> None:
+        scope = "contact" if contact_emails is not None else "account"
+        kind = "catalog" if collection.startswith("catalog_") else ("orders" if scope == "contact" else "custom")
+        for i in range(0, len(records), V3_PAGE):
+            batch = []
+            for j, (key, data) in enumerate(records[i : i + V3_PAGE]):
+                rec: dict[str, Any] = {"key": key, "json": data}
+                if contact_emails is not None:
+                    rec["contactIdentity"] = {"identifier": "email", "value": contact_emails[i + j]}
+                batch.append(rec)
+            started = await self._json("insight.import", "PUT", "/insightData/v3/import", wire.ImportStarted,
+                                       json={"collectionName": collection, "collectionScope": scope,
+                                             "collectionType": kind, "records": batch})
+            while True:
+                status = await self._json("insight.import_status", "GET",
+                                          f"/insightData/v3/import/{started.importId}", wire.InsightImportStatus)
+                if status.status in ("Complete", "Failed"):
+                    break
+                await self._sleep(self._poll)
+            if status.status == "Failed" or (status.summary and status.summary.totalRejected):
+                raise MarketingError(f"{self._host}: insight import into {collection} rejected "
+                                     f"{status.summary.totalRejected if status.summary else 'all'} records")
+
+    async def delete_insight_record(self, collection: str, key: str, *, contact_email: str | None = None) -> None:
+        if contact_email:
+            path = f"/insightData/v3/contacts/email/{quote(contact_email)}/{quote(collection)}/{quote(key)}"
+        else:
+            path = f"/insightData/v3/account/{quote(collection)}/{quote(key)}"
+        await self._send("insight.delete", "DELETE", path, ok_404=True)
+
+    async def list_insight_records(self, collection: str, *, scope: Literal["account", "contact"] = "account"
+                                   ) -> AsyncIterator[tuple[str, dict[str, Any]]]:
+        base = "account" if scope == "account" else "contacts"
+        path = f"/insightData/v3/{base}/{quote(collection)}"
+        while True:
+            response = await self._send("insight.get", "GET", path, ok_404=True)
+            if response is None:
+                return
+            page = self._parse(response, wire.InsightPage, f"GET {path}")
+            for r in page.items:
+                yield r.key, r.json_
+            if not page.items or page.links.next is None:
+                return
+            path = page.links.next.link

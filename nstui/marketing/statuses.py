@@ -1,0 +1,66 @@
+"""The one table between Bronto's contact statuses (seed 000) and Dotdigital's
+v3 ``channelProperties.email`` status and ``optInType``.
+
+| Bronto (seed 000) | Dotdigital read | Dotdigital write | why |
+|---|---|---|---|
+| onboarding | subscribed + optInType Single/Unknown | status subscribed, optInType single | opted in, not yet engaged: Bronto's onboarding is "subscribed, no confirmation yet" |
+| unconfirmed | pendingOptIn (optInType Double) | status subscribed, optInType double (the platform sends the confirmation email) | has not agreed yet; double opt-in is Dotdigital's way to confirm |
+| active | subscribed + optInType VerifiedDouble | not written (engagement makes it) | confirmed by the contact: the engaged state Bronto calls active |
+| transactional | noSubscription | not written | a contact that may get transactional mail only |
+| bounced | softBounced, hardBounced | not written (the platform's) | delivery failed |
+| unsubscribed | unsubscribed (and every suppressed kin below) | status unsubscribed | the contact's own opt-out |
+| suppressed (flag) | suppressed, ispComplained, directComplaint, spamTrap, blockedlocalpart, sharedsuppression, sharedDomainSuppression, domainSuppressed, knownComplainer, knownLitigator, purchased, binned, deleted | status suppressed | the company's (or the platform's) block; reported as unsubscribed + suppressed |
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SUPPRESSED_KIN = frozenset({
+    "suppressed", "ispComplained", "directComplaint", "spamTrap", "blockedlocalpart", "sharedsuppression",
+    "sharedDomainSuppression", "domainSuppressed", "knownComplainer", "knownLitigator", "purchased",
+    "binned", "deleted",
+})
+
+
+def from_wire(email_status: str | None, opt_in_type: str | None) -> tuple[str, bool]:
+    """Dotdigital's email channel status and opt-in type -> (Bronto status, suppressed)."""
+    s = email_status or "noSubscription"
+    if s == "subscribed":
+        return ("active" if opt_in_type == "VerifiedDouble" else "onboarding"), False
+    if s == "pendingOptIn":
+        return "unconfirmed", False
+    if s in ("softBounced", "hardBounced"):
+        return "bounced", False
+    if s == "unsubscribed":
+        return "unsubscribed", False
+    if s == "noSubscription":
+        return "transactional", False
+    if s in SUPPRESSED_KIN:
+        return "unsubscribed", True
+    raise ValueError(f"unknown Dotdigital email status {s!r}")
+
+
+def to_wire(status: str) -> dict[str, Any]:
+    """Bronto status -> the v3 ``channelProperties.email`` fields to write."""
+    if status == "onboarding":
+        return {"status": "subscribed", "optInType": "single"}
+    if status == "unconfirmed":
+        return {"status": "subscribed", "optInType": "double"}
+    if status == "unsubscribed":
+        return {"status": "unsubscribed"}
+    raise ValueError(f"the status {status!r} is the platform's to set, not ours (onboarding, unconfirmed, unsubscribed)")
+
+
+#: Every read value of the table, for the round-trip test.
+READ_TABLE: dict[tuple[str, str | None], tuple[str, bool]] = {
+    ("subscribed", "Single"): ("onboarding", False),
+    ("subscribed", "Unknown"): ("onboarding", False),
+    ("subscribed", "VerifiedDouble"): ("active", False),
+    ("pendingOptIn", "Double"): ("unconfirmed", False),
+    ("noSubscription", None): ("transactional", False),
+    ("softBounced", None): ("bounced", False),
+    ("hardBounced", None): ("bounced", False),
+    ("unsubscribed", None): ("unsubscribed", False),
+    **{(k, None): ("unsubscribed", True) for k in SUPPRESSED_KIN},
+}
