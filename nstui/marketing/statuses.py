@@ -8,8 +8,8 @@ v3 ``channelProperties.email`` status and ``optInType``.
 | active | subscribed + optInType VerifiedDouble | not written (engagement makes it) | confirmed by the contact: the engaged state Bronto calls active |
 | transactional | noSubscription | not written | a contact that may get transactional mail only |
 | bounced | softBounced, hardBounced | not written (the platform's) | delivery failed |
-| unsubscribed | unsubscribed (and every suppressed kin below) | status unsubscribed | the contact's own opt-out |
-| suppressed (flag) | suppressed, ispComplained, directComplaint, spamTrap, blockedlocalpart, sharedsuppression, sharedDomainSuppression, domainSuppressed, knownComplainer, knownLitigator, purchased, binned, deleted | status suppressed | the company's (or the platform's) block; reported as unsubscribed + suppressed |
+| unsubscribed | unsubscribed, ispComplained, directComplaint, knownComplainer | status unsubscribed | the contact's own opt-out (a complaint is one too): never reversed by the connector |
+| suppressed (flag) | suppressed, spamTrap, blockedlocalpart, sharedsuppression, sharedDomainSuppression, domainSuppressed, knownLitigator, purchased, binned, deleted | status suppressed | the company's (or the platform's) block; reported as status unsubscribed with suppressed set, and lifted (resubscribe with no challenge) when the contact opts back in in NetSuite (seed 003) |
 """
 
 from __future__ import annotations
@@ -17,10 +17,11 @@ from __future__ import annotations
 from typing import Any
 
 SUPPRESSED_KIN = frozenset({
-    "suppressed", "ispComplained", "directComplaint", "spamTrap", "blockedlocalpart", "sharedsuppression",
-    "sharedDomainSuppression", "domainSuppressed", "knownComplainer", "knownLitigator", "purchased",
-    "binned", "deleted",
+    "suppressed", "spamTrap", "blockedlocalpart", "sharedsuppression", "sharedDomainSuppression",
+    "domainSuppressed", "knownLitigator", "purchased", "binned", "deleted",
 })
+#: A complaint is the recipient's own opt-out: an unsubscribe, never lifted by us.
+COMPLAINTS = frozenset({"ispComplained", "directComplaint", "knownComplainer"})
 
 
 def from_wire(email_status: str | None, opt_in_type: str | None) -> tuple[str, bool]:
@@ -32,7 +33,7 @@ def from_wire(email_status: str | None, opt_in_type: str | None) -> tuple[str, b
         return "unconfirmed", False
     if s in ("softBounced", "hardBounced"):
         return "bounced", False
-    if s == "unsubscribed":
+    if s == "unsubscribed" or s in COMPLAINTS:
         return "unsubscribed", False
     if s == "noSubscription":
         return "transactional", False
@@ -62,5 +63,6 @@ READ_TABLE: dict[tuple[str, str | None], tuple[str, bool]] = {
     ("softBounced", None): ("bounced", False),
     ("hardBounced", None): ("bounced", False),
     ("unsubscribed", None): ("unsubscribed", False),
+    **{(k, None): ("unsubscribed", False) for k in COMPLAINTS},
     **{(k, None): ("unsubscribed", True) for k in SUPPRESSED_KIN},
 }

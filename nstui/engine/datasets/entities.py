@@ -15,7 +15,7 @@ One pass of a data set:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
 
 from nstui.config import ADDRESS_FIELDS, WRITES_NETSUITE, EntityDatasetConfig
@@ -135,6 +135,7 @@ class EntityPass:
         self.deletes = 0
         self.links_at_start = 0
         self.touched: set[int] = set()
+        self.settled_before = datetime.min.replace(tzinfo=timezone.utc)
         self.writes_netsuite = any(f.direction in WRITES_NETSUITE for f in self.ds.fields)
 
     # -- lists -------------------------------------------------------------
@@ -195,9 +196,8 @@ class EntityPass:
             extra.add(self.optins.source_field)
         cols += [f"c.{name}" for name in sorted(extra - have)]
         cols += [f"a.{name}" for name in ADDRESS_FIELDS]
-        where = []
-        if self.record_type == "customer" and self.ds.record_types != "both":
-            where.append("c.isperson = 'T'" if self.ds.record_types == "persons" else "c.isperson = 'F'")
+        # Every record type is read, so the ones not synced are counted as skipped with the reason.
+        where: list[str] = []
         table = "customer" if self.record_type == "customer" else "contact"
         from_ = f"{table} c LEFT JOIN entityaddress a ON a.nkey = c.defaultbillingaddress"
         return ", ".join(cols), from_, " AND ".join(where)
@@ -227,6 +227,10 @@ class EntityPass:
         overlap = self.model.engine.watermark_overlap
         mk_since = self.state.watermark(ctx.dataset, "marketing")
         mk_started = ctx.clock()
+        # NetSuite's times have one-second resolution: a row stamped within the
+        # last seconds may change again in the same second, so it is never
+        # taken as settled (seen) and is processed again next time.
+        self.settled_before = mk_started - self.skew - timedelta(seconds=1)
         touched = self.touched = set(self.state.pending(ctx.dataset))
         if mk_since is not None:
             touched |= await self.marketing_changes(mk_since - overlap)
@@ -500,8 +504,11 @@ class EntityPass:
         for rec in recs:
             failed = (rec.email or "") in plan.failed
             self.state.set_pending(ctx.dataset, rec.id, failed)
-            self.state.set_record_digest(ctx.dataset, f"ns:{rec.id}", None if failed else rec.row.get("lastmodified_iso"))
+            settled = rec.time is not None and rec.time < self.settled_before
+            self.state.set_record_digest(
+                ctx.dataset, f"ns:{rec.id}", rec.row.get("lastmodified_iso") if settled and not failed else None)
         # What the platform made of our writes is the shadow: never a guess.
+        written |= {a.key for a in plan.actions if getattr(a.event, "side", None) == "marketing"}
         done = sorted(written - plan.failed)
         if done and not ctx.dry_run:
             fresh = await self.mk.get_contacts(done)
@@ -745,9 +752,12 @@ class EntityPass:
                             ns_time=sub.last_modified if sub else rec.time, mk_time=mk_time, skew=self.skew,
                             mk_exists=contact is not None)
             final = ns_val
+            if opted_out and self.optins.global_status.remove_opt_outs_from_lists:
+                # The opt-out governs the lists (reconcile_status removes them);
+                # the subscription resumes from NetSuite's value when they opt back in.
+                out.shadows["sub:" + name] = ns_val
+                continue
             if d.to_marketing:
-                if d.value and opted_out and self.optins.global_status.remove_opt_outs_from_lists:
-                    continue  # an opted-out contact is not put on lists
                 self.list_membership(email, m.list, bool(d.value), contact, plan, new_lists,
                                      f"campaign subscription {m.netsuite_subscription!r}: {d.reason}")
             elif d.to_netsuite:

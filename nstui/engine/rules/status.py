@@ -138,7 +138,7 @@ def decide_status(
             if not ns_changed:
                 return NOTHING
         if ns_changed:
-            if mk.suppressed and mk.status not in ("unsubscribed", "bounced"):
+            if mk.suppressed:
                 status = imported_status(ns_status, gs)
                 return StatusDecision(
                     marketing="unsuppress", marketing_status=status,
