@@ -1,0 +1,38 @@
+"""The Textual console. Only the CLI imports this package."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from pathlib import Path
+
+
+def run_console(config_path: Path, *, theme: str | None = None) -> int:
+    """Run the console on ``config_path``; returns the exit code.
+
+    When the terminal goes away (SSH dropped: SIGHUP, or stdin closed),
+    the app exits and unsaved edits are written to ``<config>.recovery``,
+    never into the configuration itself.
+    """
+    os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
+    from nstui.tui.app import NstuiApp
+
+    app = NstuiApp(config_path, theme=theme)
+    hung_up = False
+
+    def hangup(_signum: int, _frame: object) -> None:
+        nonlocal hung_up
+        hung_up = True
+        app.exit(129)
+
+    previous = signal.signal(signal.SIGHUP, hangup)
+    try:
+        code = app.run()
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+    if hung_up or not sys.stdin.isatty():
+        saved = app.session.write_recovery()
+        if saved:
+            print(f"nstui: the terminal went away; unsaved edits are in {saved}", file=sys.stderr)
+    return int(code or 0)

@@ -1,0 +1,226 @@
+"""The nstui console: wires the screens, the session and the engine together."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from nstui.engine import events as ev
+from nstui.tui.event_store import EventStore
+from nstui.tui.screens.campaign_subscriptions import CampaignSubscriptionsScreen
+from nstui.tui.screens.connection import ConnectionScreen
+from nstui.tui.screens.directions import DirectionsScreen
+from nstui.tui.screens.global_status import GlobalStatusScreen
+from nstui.tui.screens.sync_log import SyncLogScreen
+from nstui.tui.session import EditRefused, Session
+from nstui.tui.themes import load_themes
+from nstui.tui.widgets.modals import ConfirmModal
+
+SCREENS = {
+    "subscriptions": ("1", "Campaign Subscriptions"),
+    "global": ("2", "Global Subscription Status"),
+    "directions": ("3", "Direction choices"),
+    "log": ("4", "Sync log"),
+    "connection": ("5", "Connection and data sets"),
+}
+
+
+class NstuiApp(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "nstui"
+    MODES = {
+        "subscriptions": CampaignSubscriptionsScreen,
+        "global": GlobalStatusScreen,
+        "directions": DirectionsScreen,
+        "log": SyncLogScreen,
+        "connection": ConnectionScreen,
+    }
+    DEFAULT_MODE = "subscriptions"
+    BINDINGS = [
+        *[Binding(key, f"switch_mode('{mode}')", title, id=f"screen-{mode}") for mode, (key, title) in SCREENS.items()],
+        Binding("ctrl+s", "save", "Save", id="save", priority=True),
+        Binding("q", "quit_app", "Quit", id="quit"),
+        Binding("ctrl+q", "quit_app", "Quit", id="quit-ctrl", show=False, priority=True),
+    ]
+
+    def __init__(self, config_path: Path, *, theme: str | None = None):
+        super().__init__()
+        self.session = Session(config_path)
+        self.events = EventStore()
+        self.bus = ev.EventBus()
+        self.bus.listen(self.events)
+        self._requested_theme = theme
+        self._subscriptions: list[str] = []
+        self._lists: list[str] = []
+        self._cancel: asyncio.Event | None = None
+        self._sync_worker: Worker[ev.RunSummary] | None = None
+        self.animation_level = "none"  # every redraw crosses the network over SSH
+
+    # -- start-up ------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        for theme in load_themes():
+            self.register_theme(theme)
+        wanted = self._requested_theme or self.session.model.tui.theme
+        self.theme = wanted if wanted in self.available_themes else "nstui-dark"
+        self.refresh_title()
+        self.ensure_remote()
+
+    def refresh_title(self) -> None:
+        mark = " [modified]" if self.session.dirty else ""
+        self.title = f"nstui - {self.session.cfg.path.name}{mark}"
+        self.sub_title = "unsaved changes: ctrl+s saves" if mark else ""
+
+    def watch_theme(self, theme: str) -> None:
+        # The choice is remembered in the config (saved with ctrl+s).
+        if self.is_mounted and theme and self.session.model.tui.theme != theme:
+            try:
+                self.session.edit(lambda m: setattr(m.tui, "theme", theme))
+            except EditRefused:
+                return
+            self.refresh_title()
+
+    # -- remote data for the pickers ----------------------------------------------------
+
+    def ensure_remote(self) -> None:
+        if not self._subscriptions or not self._lists:
+            self.run_worker(self._load_remote(), group="remote", exclusive=True, exit_on_error=False)
+
+    async def _load_remote(self) -> None:
+        from nstui.connections import open_connections
+
+        try:
+            async with open_connections(self.session.cfg) as conn:
+                subs = await conn.netsuite.list_campaign_subscriptions()
+                lists = await conn.marketing.list_lists()
+        except Exception as e:  # shown, never a crash: the admin can still edit by hand
+            self.notify(f"Could not read the remote systems: {e}", severity="warning", timeout=8)
+            return
+        self._subscriptions = [s.name for s in subs if not s.inactive]
+        self._lists = sorted(lst.name for lst in lists)
+
+    def subscription_names(self) -> list[str]:
+        mapped = [m.netsuite_subscription for m in self.session.model.optins.campaign_subscriptions]
+        return list(dict.fromkeys(self._subscriptions + mapped))
+
+    def list_names(self) -> list[str]:
+        mapped = [m.list for m in self.session.model.optins.campaign_subscriptions]
+        return sorted(set(self._lists + mapped))
+
+    async def create_list(self, name: str) -> str | None:
+        from nstui.connections import open_connections
+
+        try:
+            async with open_connections(self.session.cfg) as conn:
+                made = await conn.marketing.create_list(name)
+        except Exception as e:
+            self.notify(f"List not created: {e}", severity="error", timeout=8)
+            return None
+        self._lists = sorted(set(self._lists) | {made.name})
+        self.notify(f"List {made.name!r} created")
+        return made.name
+
+    async def ping(self, side: str) -> str:
+        from nstui.connections import open_connections
+
+        async with open_connections(self.session.cfg) as conn:
+            return await (conn.netsuite.ping() if side == "netsuite" else conn.marketing.ping())
+
+    # -- syncs ------------------------------------------------------------------------
+
+    def sync_state(self) -> str:
+        if self._sync_worker is not None and self._sync_worker.state == WorkerState.RUNNING:
+            return "A run is in progress (x cancels after the current page)."
+        s = self.events.last_summary
+        if s is None:
+            return "No run yet: r runs a sync, p a dry run."
+        t = s.total
+        kind = "Dry run" if s.dry_run else "Last run"
+        return (f"{kind}: {t.created} created, {t.updated} updated, {t.deleted} deleted, "
+                f"{t.status_changes} status, {t.list_changes} lists, {t.skipped_total} skipped, {t.errors} errors")
+
+    def start_sync(self, *, dry_run: bool) -> None:
+        if self._sync_worker is not None and self._sync_worker.state == WorkerState.RUNNING:
+            self.notify("A run is already in progress.", severity="warning")
+            return
+        self._cancel = asyncio.Event()
+        self._sync_worker = self.run_worker(self._sync(dry_run, self._cancel), group="sync", exclusive=True,
+                                            exit_on_error=False)
+
+    async def _sync(self, dry_run: bool, cancel: asyncio.Event) -> ev.RunSummary | None:
+        from nstui.engine import Engine, EngineError
+
+        if self.session.dirty:
+            self.bus.publish(ev.Warning_(text="this run uses the unsaved configuration shown here"))
+        try:
+            summary = await Engine(self.session.cfg, bus=self.bus).run_once(dry_run=dry_run, cancel=cancel,
+                                                                            datasets=None)
+        except EngineError as e:
+            self.notify(str(e), severity="error", timeout=10)
+            self.bus.publish(ev.Error(text=str(e)))
+            return None
+        except Exception as e:  # a remote system or the state file failed: reported, never a crash
+            self.notify(f"{e.__class__.__name__}: {e}", severity="error", timeout=10)
+            self.bus.publish(ev.Error(text=f"{e.__class__.__name__}: {e}"))
+            return None
+        return summary
+
+    def cancel_sync(self) -> None:
+        if self._cancel is not None and not self._cancel.is_set():
+            self._cancel.set()
+            self.notify("Cancelling after the current page...")
+
+    # -- save and quit ------------------------------------------------------------------
+
+    def action_save(self) -> None:
+        try:
+            self.session.save()
+        except OSError as e:
+            self.notify(f"Not saved: {e}", severity="error", timeout=10)
+            return
+        self.refresh_title()
+        self.notify(f"Saved {self.session.cfg.path}")
+
+    def action_quit_app(self) -> None:
+        if not self.session.dirty:
+            self.exit(0)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit(0)
+
+        self.push_screen(ConfirmModal("There are unsaved changes. Quit without saving?", "Quit", "Stay"), answered)
+
+    # -- command palette ----------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen) -> list[SystemCommand]:  # type: ignore[override]
+        commands = list(super().get_system_commands(screen))
+        for mode, (key, title) in SCREENS.items():
+            commands.append(SystemCommand(f"{key} {title}", f"Switch to the {title} screen",
+                                          lambda m=mode: self.switch_mode(m)))
+        commands += [
+            SystemCommand("Save", "Save the configuration (ctrl+s)", self.action_save),
+            SystemCommand("Run sync", "Run a sync of the due data sets now (r on screen 4)",
+                          lambda: self.start_sync(dry_run=False)),
+            SystemCommand("Dry run", "Plan a sync and show it, writing nothing (p on screen 4)",
+                          lambda: self.start_sync(dry_run=True)),
+            SystemCommand("Cancel run", "Stop the run after its current page (x on screen 4)", self.cancel_sync),
+            SystemCommand("Test NetSuite connection", "A signed request to NetSuite (t on screen 5)",
+                          lambda: self.run_worker(self._palette_ping("netsuite"), exit_on_error=False)),
+            SystemCommand("Test marketing connection", "A request to the marketing platform (m on screen 5)",
+                          lambda: self.run_worker(self._palette_ping("marketing"), exit_on_error=False)),
+        ]
+        return commands
+
+    async def _palette_ping(self, side: str) -> None:
+        try:
+            self.notify(await self.ping(side))
+        except Exception as e:
+            self.notify(str(e), severity="error", timeout=8)
+

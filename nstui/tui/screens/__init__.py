@@ -1,0 +1,1 @@
+"""One screen a file; the app switches between them with 1-5."""

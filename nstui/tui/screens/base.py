@@ -1,0 +1,37 @@
+"""What every screen of the console shares."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+from textual.screen import Screen
+from textual.widgets import Footer, Header
+
+from nstui.tui.session import EditRefused
+
+if TYPE_CHECKING:
+    from nstui.tui.app import NstuiApp
+
+
+class BaseScreen(Screen[None]):
+    @property
+    def nstui(self) -> "NstuiApp":
+        return self.app  # type: ignore[return-value]
+
+    def edit(self, change: Callable[..., None], done: str | None = None) -> bool:
+        """Apply a change to the configuration, or refuse it in place."""
+        try:
+            self.nstui.session.edit(change)
+        except EditRefused as e:
+            self.notify(str(e), title="Not allowed", severity="error", timeout=8)
+            return False
+        self.nstui.refresh_title()
+        if done:
+            self.notify(done, timeout=3)
+        return True
+
+    def header(self) -> Header:
+        return Header(show_clock=False, icon="")
+
+    def footer(self) -> Footer:
+        return Footer()

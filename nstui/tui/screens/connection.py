@@ -1,0 +1,148 @@
+"""Screen 5: the connections (never a secret: only whether each named
+environment variable is set), a connection test per side, and the data-set
+settings of seed 003."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Input, Label, Select, Static, Switch
+
+from nstui.config import DATASETS, format_duration
+from nstui.credentials import env_status
+from nstui.tui.screens.base import BaseScreen
+
+RECORD_TYPES = [("Persons", "persons"), ("Companies", "companies"), ("Both", "both")]
+
+
+def field(label: str, widget: Any) -> Horizontal:
+    return Horizontal(Label(label, classes="field-label"), widget, classes="field")
+
+
+class ConnectionScreen(BaseScreen):
+    AUTO_FOCUS = "#customers-enabled"
+    BINDINGS = [
+        Binding("t", "test_netsuite", "Test NetSuite"),
+        Binding("m", "test_marketing", "Test marketing"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        model = self.nstui.session.model
+        yield self.header()
+        with VerticalScroll(id="form"):
+            yield Static(self.connections_text(), id="connections")
+            yield Static("", id="test-result")
+            for name in DATASETS:
+                ds = model.datasets.get(name)
+                yield Label(f"Data set: {name}", classes="section")
+                yield field("Enabled", Switch(ds.enabled, id=f"{name}-enabled"))
+                yield field("Poll interval", Input(format_duration(ds.poll_interval), id=f"{name}-poll_interval",
+                                                   compact=True))
+                if name in ("customers", "contacts"):
+                    yield field("Record types", Select(RECORD_TYPES, id=f"{name}-record_types", allow_blank=False,
+                                                       value=ds.record_types, compact=True))  # type: ignore[attr-defined]
+                    yield field("Default country", Input(ds.default_country, id=f"{name}-default_country",  # type: ignore[attr-defined]
+                                                         compact=True))
+                    yield field("Names must match", Switch(ds.names_must_match, id=f"{name}-names_must_match"))  # type: ignore[attr-defined]
+                if name == "items":
+                    yield field("Price level", Input(ds.price_level, id="items-price_level", compact=True))  # type: ignore[attr-defined]
+                    yield field("Fallback product URL", Input(ds.fallback_product_url or "",  # type: ignore[attr-defined]
+                                                              id="items-fallback_product_url", compact=True))
+                    yield field("Fallback image URL", Input(ds.fallback_image_url or "",  # type: ignore[attr-defined]
+                                                            id="items-fallback_image_url", compact=True))
+                if name == "orders":
+                    yield field("Link field", Input(ds.link_field or "", id="orders-link_field", compact=True))  # type: ignore[attr-defined]
+                    yield field("Filter", Input(ds.filter, id="orders-filter", compact=True))  # type: ignore[attr-defined]
+            yield Static("Inputs are applied with enter; an invalid value is refused with the reason.",
+                         classes="hint")
+        yield self.footer()
+
+    def connections_text(self) -> Text:
+        m = self.nstui.session.model
+        ns, mk = m.netsuite, m.marketing
+        text = Text()
+        text.append("NetSuite\n", style="bold")
+        text.append(f"  mode {ns.mode}, account {ns.account_id} (realm {ns.realm})\n  {ns.url}\n")
+        text.append(self._env_line([ns.consumer_key_env, ns.consumer_secret_env, ns.token_id_env,
+                                    ns.token_secret_env], ns.mode))
+        text.append(f"  concurrency {ns.concurrency}, page size {ns.page_size}, timeout {ns.timeout_s:g}s\n")
+        text.append("Marketing platform (Dotdigital)\n", style="bold")
+        text.append(f"  mode {mk.mode}, region {mk.region}\n  {mk.url}\n")
+        text.append(self._env_line([mk.username_env, mk.password_env], mk.mode))
+        text.append(f"  lists: {mk.list_name('Customers')}\n  catalog: {mk.catalog_name}\n")
+        return text
+
+    @staticmethod
+    def _env_line(names: list[str], mode: str) -> Text:
+        text = Text("  ")
+        for name, is_set in env_status(names).items():
+            text.append(f"{name} ", style="")
+            text.append("set" if is_set else "not set", style="green" if is_set else "yellow")
+            text.append("  ")
+        if mode == "sandbox" and not all(env_status(names).values()):
+            text.append("(sandbox credentials are used)", style="dim")
+        text.append("\n")
+        return text
+
+    def _value(self, dataset: str, key: str) -> Any:
+        return getattr(self.nstui.session.model.datasets.get(dataset), key)
+
+    def _apply(self, widget_id: str, value: Any) -> bool:
+        dataset, _, key = widget_id.partition("-")
+        if self._value(dataset, key) == value:
+            return True
+        return self.edit(lambda model: setattr(model.datasets.get(dataset), key, value), f"{dataset}.{key} set")
+
+    @on(Switch.Changed)
+    def _switch(self, event: Switch.Changed) -> None:
+        if not self._apply(event.switch.id or "", event.value):
+            with self.prevent(Switch.Changed):
+                event.switch.value = not event.value
+
+    @on(Select.Changed)
+    def _select(self, event: Select.Changed) -> None:
+        if event.value is Select.NULL:
+            return
+        if not self._apply(event.select.id or "", event.value):
+            dataset, _, key = (event.select.id or "").partition("-")
+            with self.prevent(Select.Changed):
+                event.select.value = self._value(dataset, key)
+
+    @on(Input.Submitted)
+    def _input(self, event: Input.Submitted) -> None:
+        widget_id = event.input.id or ""
+        dataset, _, key = widget_id.partition("-")
+        raw = event.value.strip()
+        value: Any = raw
+        if key in ("fallback_product_url", "fallback_image_url", "link_field"):
+            value = raw or None
+        if key == "poll_interval":
+            current = format_duration(self._value(dataset, key))
+            if raw == current:
+                return
+        if not self._apply(widget_id, value):
+            current = self._value(dataset, key)
+            event.input.value = format_duration(current) if key == "poll_interval" else (current or "")
+
+    def action_test_netsuite(self) -> None:
+        self.test("netsuite")
+
+    def action_test_marketing(self) -> None:
+        self.test("marketing")
+
+    @work(exclusive=True, group="connection-test", exit_on_error=False)
+    async def test(self, side: str) -> None:
+        result = self.query_one("#test-result", Static)
+        result.update(Text(f"Testing {side}...", style="dim"))
+        try:
+            text = await self.nstui.ping(side)
+        except Exception as e:  # the message is the client's: names the account, never a secret
+            result.update(Text(f"{side}: {e}", style="bold red"))
+            self.notify(str(e), title=f"{side} connection failed", severity="error")
+            return
+        result.update(Text(text, style="green"))

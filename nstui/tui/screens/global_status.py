@@ -1,0 +1,123 @@
+"""Screen 2, seed 000 step 6: the global subscription status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Label, Select, SelectionList, Static, Switch
+
+from nstui.tui.screens.base import BaseScreen
+from nstui.tui.texts import CAN_SPAM, GLOBAL_DIRECTIONS, GUIDANCE
+
+STATUSES = [("Onboarding", "onboarding"), ("Unconfirmed", "unconfirmed")]
+SWITCHES = ("soft_opt_out_for_unsubscribed", "soft_opt_out_for_bounce", "remove_opt_outs_from_lists",
+            "resubscribe_with_confirmation")
+
+
+def row(label: str, widget: Any, guidance: str) -> Horizontal:
+    return Horizontal(Label(label, classes="field-label"), widget, Static(guidance, classes="guidance"),
+                      classes="field")
+
+
+class GlobalStatusScreen(BaseScreen):
+    AUTO_FOCUS = "#enable_connection"
+    BINDINGS = [Binding("c", "choose_direction", "Direction")]
+
+    def compose(self) -> ComposeResult:
+        gs = self.nstui.session.model.optins.global_status
+        optins = self.nstui.session.model.optins
+        yield self.header()
+        with VerticalScroll(id="form"):
+            yield row("Enable Connection", Switch(optins.enable_connection, id="enable_connection"),
+                      GUIDANCE["enable_connection"])
+            yield row("Sync Direction", Select([(d.label, d.value) for d in GLOBAL_DIRECTIONS], id="direction",
+                                               allow_blank=False, value=gs.direction), GUIDANCE["direction"])
+            yield row("Soft Opt-In Status", Select(STATUSES, id="soft_opt_in_status", allow_blank=False,
+                                                   value=gs.soft_opt_in_status), GUIDANCE["soft_opt_in_status"])
+            yield row("Confirmed Opt-In Status", Select(STATUSES, id="confirmed_opt_in_status", allow_blank=False,
+                                                        value=gs.confirmed_opt_in_status),
+                      GUIDANCE["confirmed_opt_in_status"])
+            yield row("Soft Opt-Out for Unsubscribed", Switch(gs.soft_opt_out_for_unsubscribed,
+                                                              id="soft_opt_out_for_unsubscribed"),
+                      GUIDANCE["soft_opt_out_for_unsubscribed"])
+            yield row("Soft Opt-Out for Bounce", Switch(gs.soft_opt_out_for_bounce, id="soft_opt_out_for_bounce"),
+                      GUIDANCE["soft_opt_out_for_bounce"])
+            yield row("Add Opt-Ins to Lists", SelectionList[str](id="add_opt_ins_to_lists"),
+                      GUIDANCE["add_opt_ins_to_lists"])
+            yield row("Remove Opt-Outs from Lists", Switch(gs.remove_opt_outs_from_lists,
+                                                           id="remove_opt_outs_from_lists"),
+                      GUIDANCE["remove_opt_outs_from_lists"])
+            yield row("Resubscribe with Confirmation", Switch(gs.resubscribe_with_confirmation,
+                                                              id="resubscribe_with_confirmation"),
+                      "A NetSuite opt-in of an unsubscribed contact sends a double opt-in email; never a silent resubscribe.")
+            yield Static(CAN_SPAM, id="can-spam", classes="fixed")
+        yield self.footer()
+
+    def on_mount(self) -> None:
+        self.refresh_lists()
+
+    def on_screen_resume(self) -> None:
+        self.sync_widgets()
+
+    def refresh_lists(self) -> None:
+        chosen = self.nstui.session.model.optins.global_status.add_opt_ins_to_lists
+        names = list(dict.fromkeys(self.nstui.list_names() + chosen))
+        widget = self.query_one("#add_opt_ins_to_lists", SelectionList)
+        widget.clear_options()
+        widget.add_options([(Text(n), n, n in chosen) for n in names])
+
+    def sync_widgets(self) -> None:
+        """Show the model (after a direction chosen on screen 3, or a refused edit)."""
+        gs = self.nstui.session.model.optins.global_status
+        with self.prevent(Switch.Changed, Select.Changed):
+            self.query_one("#enable_connection", Switch).value = self.nstui.session.model.optins.enable_connection
+            self.query_one("#direction", Select).value = gs.direction
+            self.query_one("#soft_opt_in_status", Select).value = gs.soft_opt_in_status
+            self.query_one("#confirmed_opt_in_status", Select).value = gs.confirmed_opt_in_status
+            for name in SWITCHES:
+                self.query_one(f"#{name}", Switch).value = getattr(gs, name)
+
+    @on(Switch.Changed)
+    def _switch(self, event: Switch.Changed) -> None:
+        name, value = event.switch.id or "", event.value
+
+        def change(model) -> None:
+            if name == "enable_connection":
+                model.optins.enable_connection = value
+            else:
+                setattr(model.optins.global_status, name, value)
+
+        current = (self.nstui.session.model.optins.enable_connection if name == "enable_connection"
+                   else getattr(self.nstui.session.model.optins.global_status, name))
+        if current != value and not self.edit(change):
+            self.sync_widgets()
+
+    @on(Select.Changed)
+    def _select(self, event: Select.Changed) -> None:
+        name, value = event.select.id or "", event.value
+        if value is Select.NULL or getattr(self.nstui.session.model.optins.global_status, name) == value:
+            return
+        if not self.edit(lambda model: setattr(model.optins.global_status, name, value)):
+            self.sync_widgets()
+
+    @on(SelectionList.SelectedChanged)
+    def _lists(self, event: SelectionList.SelectedChanged) -> None:
+        chosen = list(event.selection_list.selected)
+        if chosen != self.nstui.session.model.optins.global_status.add_opt_ins_to_lists:
+            if not self.edit(lambda model: setattr(model.optins.global_status, "add_opt_ins_to_lists", chosen)):
+                self.refresh_lists()
+
+    def action_choose_direction(self) -> None:
+        from nstui.tui.screens.directions import DirectionsScreen
+
+        def chosen(direction: str | None) -> None:
+            if direction and self.edit(lambda m: setattr(m.optins.global_status, "direction", direction)):
+                self.sync_widgets()
+
+        current = self.nstui.session.model.optins.global_status.direction
+        self.app.push_screen(DirectionsScreen(target="global", current=current), chosen)

@@ -1,0 +1,141 @@
+"""Screen 4: the engine's live event stream, progress per data set, and the
+keys that start a sync (r), a dry run (p) or cancel one after its page (x)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Input, RichLog, Select, Static
+
+from nstui.config import DATASETS
+from nstui.engine import events as ev
+from nstui.tui.screens.base import BaseScreen
+
+LEVEL_STYLE = {"debug": "dim", "info": "", "warning": "yellow", "error": "bold red"}
+LEVEL_RANK = {"debug": 0, "info": 1, "warning": 2, "error": 3}
+
+
+def render(event: ev.Event) -> Text:
+    stamp = event.at.astimezone().strftime("%H:%M:%S")
+    line = Text(f"{stamp} ", style="dim")
+    line.append(f"{event.level:<7} ", style=LEVEL_STYLE[event.level] or "bold")
+    line.append(event.message(), style=LEVEL_STYLE[event.level])
+    return line
+
+
+class SyncLogScreen(BaseScreen):
+    AUTO_FOCUS = "#log"
+    BINDINGS = [
+        Binding("r", "run", "Run sync"),
+        Binding("p", "dry_run", "Dry run"),
+        Binding("x", "cancel", "Cancel"),
+        Binding("slash", "search", "Search"),
+        Binding("l", "cycle_level", "Level"),
+        Binding("s", "cycle_dataset", "Data set"),
+        Binding("escape", "clear_search", "Clear search", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield self.header()
+        yield Static("", id="progress")
+        with Horizontal(id="filters"):
+            yield Select([("info and up", "info"), ("all (debug)", "debug"), ("warnings", "warning"),
+                          ("errors", "error")], id="level", allow_blank=False, value="info", compact=True)
+            yield Select([("all data sets", "all")] + [(d, d) for d in DATASETS], id="dataset", allow_blank=False,
+                         value="all", compact=True)
+            yield Input(placeholder="/ search", id="search", compact=True)
+        yield RichLog(id="log", max_lines=20_000, wrap=False, markup=False, auto_scroll=True)
+        yield self.footer()
+
+    def on_mount(self) -> None:
+        self.rebuild()
+        self.set_interval(0.1, self.flush)
+        self.update_progress()
+
+    def on_screen_resume(self) -> None:
+        self.rebuild()
+
+    # -- filtering -------------------------------------------------------------------
+
+    def shown(self, event: ev.Event) -> bool:
+        level = self.query_one("#level", Select).value
+        dataset = self.query_one("#dataset", Select).value
+        needle = self.query_one("#search", Input).value.strip().lower()
+        if LEVEL_RANK[event.level] < LEVEL_RANK[str(level)]:
+            return False
+        if isinstance(event, ev.Progress):
+            return False
+        if dataset != "all" and event.dataset not in (dataset, None):
+            return False
+        return not needle or needle in event.message().lower()
+
+    def rebuild(self) -> None:
+        log = self.query_one(RichLog)
+        log.clear()
+        for event in self.nstui.events.all():
+            if self.shown(event):
+                log.write(render(event))
+        self.nstui.events.pending.clear()
+
+    def flush(self) -> None:
+        """Batched writes: one redraw per tick, however many events came."""
+        pending = self.nstui.events.take()
+        if pending:
+            log = self.query_one(RichLog)
+            # Auto-scroll pauses while the admin has scrolled up.
+            follow = log.scroll_offset.y >= log.max_scroll_y - 1
+            for event in pending:
+                if self.shown(event):
+                    log.write(render(event), scroll_end=follow)
+        self.update_progress()
+
+    def update_progress(self) -> None:
+        lines = []
+        for name, p in self.nstui.events.progress.items():
+            lines.append(f"{name:<10} read {p.read:>7}  written {p.written:>6}  API calls {p.api_calls:>6}  {p.elapsed:6.1f}s")
+        state = self.nstui.sync_state()
+        self.query_one("#progress", Static).update(Text("\n".join([state] + lines)))
+
+    @on(Select.Changed)
+    def _filter(self) -> None:
+        self.rebuild()
+
+    @on(Input.Changed, "#search")
+    def _search(self) -> None:
+        self.rebuild()
+
+    @on(Input.Submitted, "#search")
+    def _search_done(self) -> None:
+        self.query_one(RichLog).focus()
+
+    def action_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_clear_search(self) -> None:
+        self.query_one("#search", Input).value = ""
+        self.query_one(RichLog).focus()
+
+    def _cycle(self, select_id: str) -> None:
+        select = self.query_one(select_id, Select)
+        values = [v for _, v in select._options if v is not Select.NULL]  # noqa: SLF001
+        select.value = values[(values.index(select.value) + 1) % len(values)]
+
+    def action_cycle_level(self) -> None:
+        self._cycle("#level")
+
+    def action_cycle_dataset(self) -> None:
+        self._cycle("#dataset")
+
+    # -- runs ----------------------------------------------------------------------------
+
+    def action_run(self) -> None:
+        self.nstui.start_sync(dry_run=False)
+
+    def action_dry_run(self) -> None:
+        self.nstui.start_sync(dry_run=True)
+
+    def action_cancel(self) -> None:
+        self.nstui.cancel_sync()

@@ -1,0 +1,1 @@
+"""Reusable widgets and modals of the console."""
