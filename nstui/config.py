@@ -675,6 +675,7 @@ def merge_into_document(doc: Any, new: dict[str, Any], defaults: Any) -> None:
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value) and present:
             existing = doc[key]
             if isinstance(existing, list) and len(existing) and all(isinstance(e, dict) for e in existing):
+                _drop_removed_tables(existing, value)
                 for i, item in enumerate(value):
                     if i < len(existing):
                         merge_into_document(existing[i], item, {})
@@ -694,6 +695,25 @@ def merge_into_document(doc: Any, new: dict[str, Any], defaults: Any) -> None:
         doc[key] = value
     for key in [k for k in doc if k not in new]:
         del doc[key]
+
+
+def _drop_removed_tables(existing: Any, new: list[dict[str, Any]]) -> None:
+    """Delete the array-of-tables entries that are gone from ``new``, so the
+    ones that stay keep their own comments instead of shifting into their
+    neighbours' places."""
+    import difflib
+    import json
+
+    old_keys = [json.dumps(_plain(e), sort_keys=True, default=str) for e in existing]
+    new_keys = [json.dumps(e, sort_keys=True, default=str) for e in new]
+    gone = [
+        i
+        for tag, i1, i2, _j1, _j2 in difflib.SequenceMatcher(a=old_keys, b=new_keys, autojunk=False).get_opcodes()
+        if tag == "delete"
+        for i in range(i1, i2)
+    ]
+    for i in reversed(gone):
+        del existing[i]
 
 
 def atomic_write(path: Path, text: str) -> None:

@@ -11,7 +11,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Input, Label, Select, Static, Switch
+from textual.widgets import Input, Label, Select, Static, Checkbox
 
 from nstui.config import DATASETS, format_duration
 from nstui.credentials import env_status
@@ -40,7 +40,7 @@ class ConnectionScreen(BaseScreen):
             for name in DATASETS:
                 ds = model.datasets.get(name)
                 yield Label(f"Data set: {name}", classes="section")
-                yield field("Enabled", Switch(ds.enabled, id=f"{name}-enabled"))
+                yield field("Enabled", Checkbox(value=ds.enabled, id=f"{name}-enabled"))
                 yield field("Poll interval", Input(format_duration(ds.poll_interval), id=f"{name}-poll_interval",
                                                    compact=True))
                 if name in ("customers", "contacts"):
@@ -48,7 +48,7 @@ class ConnectionScreen(BaseScreen):
                                                        value=ds.record_types, compact=True))  # type: ignore[attr-defined]
                     yield field("Default country", Input(ds.default_country, id=f"{name}-default_country",  # type: ignore[attr-defined]
                                                          compact=True))
-                    yield field("Names must match", Switch(ds.names_must_match, id=f"{name}-names_must_match"))  # type: ignore[attr-defined]
+                    yield field("Names must match", Checkbox(value=ds.names_must_match, id=f"{name}-names_must_match"))  # type: ignore[attr-defined]
                 if name == "items":
                     yield field("Price level", Input(ds.price_level, id="items-price_level", compact=True))  # type: ignore[attr-defined]
                     yield field("Fallback product URL", Input(ds.fallback_product_url or "",  # type: ignore[attr-defined]
@@ -98,11 +98,11 @@ class ConnectionScreen(BaseScreen):
             return True
         return self.edit(lambda model: setattr(model.datasets.get(dataset), key, value), f"{dataset}.{key} set")
 
-    @on(Switch.Changed)
-    def _switch(self, event: Switch.Changed) -> None:
-        if not self._apply(event.switch.id or "", event.value):
-            with self.prevent(Switch.Changed):
-                event.switch.value = not event.value
+    @on(Checkbox.Changed)
+    def _switch(self, event: Checkbox.Changed) -> None:
+        if not self._apply(event.checkbox.id or "", event.value):
+            with self.prevent(Checkbox.Changed):
+                event.checkbox.value = not event.value
 
     @on(Select.Changed)
     def _select(self, event: Select.Changed) -> None:

@@ -9,7 +9,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Label, Select, SelectionList, Static, Switch
+from textual.widgets import Label, Select, SelectionList, Static, Checkbox
 
 from nstui.tui.screens.base import BaseScreen
 from nstui.tui.texts import CAN_SPAM, GLOBAL_DIRECTIONS, GUIDANCE
@@ -33,29 +33,29 @@ class GlobalStatusScreen(BaseScreen):
         optins = self.nstui.session.model.optins
         yield self.header()
         with VerticalScroll(id="form"):
-            yield row("Enable Connection", Switch(optins.enable_connection, id="enable_connection"),
+            yield Static(CAN_SPAM, id="can-spam", classes="fixed")
+            yield row("Enable Connection", Checkbox(value=optins.enable_connection, id="enable_connection"),
                       GUIDANCE["enable_connection"])
             yield row("Sync Direction", Select([(d.label, d.value) for d in GLOBAL_DIRECTIONS], id="direction",
-                                               allow_blank=False, value=gs.direction), GUIDANCE["direction"])
+                                               allow_blank=False, value=gs.direction, compact=True), GUIDANCE["direction"])
             yield row("Soft Opt-In Status", Select(STATUSES, id="soft_opt_in_status", allow_blank=False,
-                                                   value=gs.soft_opt_in_status), GUIDANCE["soft_opt_in_status"])
+                                                   value=gs.soft_opt_in_status, compact=True), GUIDANCE["soft_opt_in_status"])
             yield row("Confirmed Opt-In Status", Select(STATUSES, id="confirmed_opt_in_status", allow_blank=False,
-                                                        value=gs.confirmed_opt_in_status),
+                                                        value=gs.confirmed_opt_in_status, compact=True),
                       GUIDANCE["confirmed_opt_in_status"])
-            yield row("Soft Opt-Out for Unsubscribed", Switch(gs.soft_opt_out_for_unsubscribed,
+            yield row("Soft Opt-Out for Unsubscribed", Checkbox(value=gs.soft_opt_out_for_unsubscribed,
                                                               id="soft_opt_out_for_unsubscribed"),
                       GUIDANCE["soft_opt_out_for_unsubscribed"])
-            yield row("Soft Opt-Out for Bounce", Switch(gs.soft_opt_out_for_bounce, id="soft_opt_out_for_bounce"),
+            yield row("Soft Opt-Out for Bounce", Checkbox(value=gs.soft_opt_out_for_bounce, id="soft_opt_out_for_bounce"),
                       GUIDANCE["soft_opt_out_for_bounce"])
-            yield row("Add Opt-Ins to Lists", SelectionList[str](id="add_opt_ins_to_lists"),
+            yield row("Add Opt-Ins to Lists", SelectionList[str](id="add_opt_ins_to_lists", compact=True),
                       GUIDANCE["add_opt_ins_to_lists"])
-            yield row("Remove Opt-Outs from Lists", Switch(gs.remove_opt_outs_from_lists,
+            yield row("Remove Opt-Outs from Lists", Checkbox(value=gs.remove_opt_outs_from_lists,
                                                            id="remove_opt_outs_from_lists"),
                       GUIDANCE["remove_opt_outs_from_lists"])
-            yield row("Resubscribe with Confirmation", Switch(gs.resubscribe_with_confirmation,
+            yield row("Resubscribe with Confirmation", Checkbox(value=gs.resubscribe_with_confirmation,
                                                               id="resubscribe_with_confirmation"),
                       "A NetSuite opt-in of an unsubscribed contact sends a double opt-in email; never a silent resubscribe.")
-            yield Static(CAN_SPAM, id="can-spam", classes="fixed")
         yield self.footer()
 
     def on_mount(self) -> None:
@@ -74,17 +74,17 @@ class GlobalStatusScreen(BaseScreen):
     def sync_widgets(self) -> None:
         """Show the model (after a direction chosen on screen 3, or a refused edit)."""
         gs = self.nstui.session.model.optins.global_status
-        with self.prevent(Switch.Changed, Select.Changed):
-            self.query_one("#enable_connection", Switch).value = self.nstui.session.model.optins.enable_connection
+        with self.prevent(Checkbox.Changed, Select.Changed):
+            self.query_one("#enable_connection", Checkbox).value = self.nstui.session.model.optins.enable_connection
             self.query_one("#direction", Select).value = gs.direction
             self.query_one("#soft_opt_in_status", Select).value = gs.soft_opt_in_status
             self.query_one("#confirmed_opt_in_status", Select).value = gs.confirmed_opt_in_status
             for name in SWITCHES:
-                self.query_one(f"#{name}", Switch).value = getattr(gs, name)
+                self.query_one(f"#{name}", Checkbox).value = getattr(gs, name)
 
-    @on(Switch.Changed)
-    def _switch(self, event: Switch.Changed) -> None:
-        name, value = event.switch.id or "", event.value
+    @on(Checkbox.Changed)
+    def _switch(self, event: Checkbox.Changed) -> None:
+        name, value = event.checkbox.id or "", event.value
 
         def change(model) -> None:
             if name == "enable_connection":

@@ -77,13 +77,14 @@ class MappingModal(ModalScreen["MappingChoice | None"]):
             yield Label("Edit mapping" if c else "New mapping", classes="title")
             yield Label("NetSuite campaign subscription (type to search)")
             yield Select([(Text(s), s) for s in free], id="subscription", prompt="Pick a subscription",
-                         value=c.netsuite_subscription if c and c.netsuite_subscription in free else Select.NULL)
+                         value=c.netsuite_subscription if c and c.netsuite_subscription in free else Select.NULL,
+                         compact=True)
             yield Label("Direction")
             yield Select([(LABELS[d], d) for d in DIRECTIONS], id="direction", allow_blank=False,
-                         value=c.direction if c else "netsuite_to_bronto")
+                         value=c.direction if c else "netsuite_to_bronto", compact=True)
             yield Label("Marketing list (ctrl+n: create a new list)")
             yield Select([(Text(n), n) for n in self.lists], id="list", prompt="Pick a list",
-                         value=c.list if c and c.list in self.lists else Select.NULL)
+                         value=c.list if c and c.list in self.lists else Select.NULL, compact=True)
             yield Static("", id="problem", classes="problem")
             with Horizontal(classes="buttons"):
                 yield Button("OK (ctrl+o)", id="ok", variant="primary")

@@ -1,0 +1,326 @@
+"""The console, driven with key presses only (App.run_test + Pilot)."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+
+from nstui.config import ConfigFile
+from nstui.tui.app import NstuiApp
+
+ROOT = Path(__file__).resolve().parents[2]
+SIZE = (80, 24)
+
+
+@pytest.fixture
+def config_path(tmp_path) -> Path:
+    text = (ROOT / "sample_config.toml").read_text().replace("records = 2000", "records = 80")
+    path = tmp_path / "nstui.toml"
+    path.write_text(text)
+    return path
+
+
+def screen_text(app: NstuiApp) -> str:
+    """What the terminal shows, as plain text (from Textual's own screenshot)."""
+    svg = app.export_screenshot()
+    return html.unescape("".join(re.findall(r">([^<>]*)</text>", svg))).replace("\xa0", " ")
+
+
+async def ready(pilot) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def pick(pilot, text: str) -> None:
+    """Open the focused Select, type to search, choose."""
+    await pilot.press("enter")
+    await pilot.pause()
+    await pilot.press(*list(text))
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+def mappings(path: Path) -> list[tuple[str, str, str]]:
+    return [(m.netsuite_subscription, m.direction, m.list)
+            for m in ConfigFile.load(path).model.optins.campaign_subscriptions]
+
+
+# -- campaign subscriptions ---------------------------------------------------------------
+
+
+async def test_add_edit_delete_mapping_and_save(config_path):
+    original_comments = [line for line in config_path.read_text().splitlines() if "#" in line]
+    app = NstuiApp(config_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        await pick(pilot, "Promo")          # the NetSuite campaign subscription
+        await pilot.press("tab")
+        await pick(pilot, "Both - B")       # direction: Both - Bronto Primary
+        await pilot.press("tab")
+        await pick(pilot, "Prom")           # the marketing list
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert "Promotions" in screen_text(app)
+        assert "[modified]" in app.title
+        # edit the new (third) row: direction to Bronto to NetSuite
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("tab")
+        await pick(pilot, "Bronto to")
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        # delete the first row (Newsletter), confirming
+        await pilot.press("up", "up", "d")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "[modified]" not in app.title
+    assert mappings(config_path) == [
+        ("Product Updates", "netsuite_to_bronto", "Product Updates"),
+        ("Promotions", "bronto_to_netsuite", "Promotions"),
+    ]
+    text = config_path.read_text()
+    assert all(line in text for line in original_comments if "Newsletter" not in line and "both" not in line)
+    assert "# NetSuite is the master record" in text
+
+
+async def test_duplicate_mapping_refused(config_path):
+    app = NstuiApp(config_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        modal = app.screen
+        # Newsletter is mapped already: it is not offered...
+        options = [str(v) for _, v in modal.query_one("#subscription")._options]  # noqa: SLF001
+        assert "Newsletter" not in options and "Promotions" in options
+        await pilot.press("escape")
+        await pilot.pause()
+        # ...and an edit that would map it twice is refused with the validator's message.
+        screen = app.screen
+        screen.edit(lambda m: m.optins.campaign_subscriptions.append(
+            type(m.optins.campaign_subscriptions[0])(netsuite_subscription="newsletter", list="VIP")))
+        await pilot.pause()
+        assert len(app.session.model.optins.campaign_subscriptions) == 2
+        assert not app.session.dirty
+        assert any("mapped twice" in str(n.message) for n in app._notifications)  # noqa: SLF001
+
+
+async def test_new_list_created_from_modal(config_path):
+    app = NstuiApp(config_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press(*list("Spring Sale"), "enter")
+        await ready(pilot)
+        assert "Spring Sale" in app.list_names()
+        assert app.session.model.optins.campaign_subscriptions[0].list == "Spring Sale"
+
+
+# -- global subscription status -----------------------------------------------------------
+
+
+async def test_each_global_status_field(config_path):
+    app = NstuiApp(config_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        assert "CAN-SPAM" in screen_text(app)
+        await pilot.press("space")                       # Enable Connection off
+        await pilot.press("tab")
+        await pick(pilot, "Both")                        # Sync Direction
+        await pilot.press("tab")
+        await pick(pilot, "Unc")                         # Soft Opt-In Status
+        await pilot.press("tab")
+        await pick(pilot, "Unc")                         # Confirmed Opt-In Status
+        await pilot.press("tab", "space")                # Soft Opt-Out for Unsubscribed off
+        await pilot.press("tab", "space")                # Soft Opt-Out for Bounce off
+        await pilot.press("tab", "home", "space")        # first list in Add Opt-Ins to Lists toggled
+        await pilot.press("tab", "space")                # Remove Opt-Outs from Lists off
+        await pilot.press("tab", "space")                # Resubscribe with Confirmation on
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    m = ConfigFile.load(config_path).model.optins
+    gs = m.global_status
+    assert m.enable_connection is False
+    assert gs.direction == "both"
+    assert gs.soft_opt_in_status == "unconfirmed" and gs.confirmed_opt_in_status == "unconfirmed"
+    assert gs.soft_opt_out_for_unsubscribed is False and gs.soft_opt_out_for_bounce is False
+    assert gs.remove_opt_outs_from_lists is False and gs.resubscribe_with_confirmation is True
+    assert gs.add_opt_ins_to_lists != ["VIP"]
+
+
+# -- directions --------------------------------------------------------------------------
+
+
+async def test_choose_direction_for_a_mapping(config_path):
+    app = NstuiApp(config_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("down", "c")                   # second row: Product Updates
+        await pilot.pause()
+        assert "Master: NetSuite" in screen_text(app)
+        await pilot.press("end", "enter")                # Both - NetSuite Primary
+        await pilot.pause()
+        assert app.session.model.optins.campaign_subscriptions[1].direction == "both_netsuite_primary"
+
+
+async def test_directions_screen_sets_global_direction(config_path):
+    app = NstuiApp(config_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("3")
+        await pilot.pause()
+        assert "Blanks: never synced" in screen_text(app)
+        await pilot.press("end", "enter")                # the last entry: global Both Directions
+        await pilot.pause()
+        assert app.session.model.optins.global_status.direction == "both"
+
+
+# -- quitting ----------------------------------------------------------------------------------
+
+
+async def test_quit_with_unsaved_changes_asks(config_path):
+    before = config_path.read_text()
+    app = NstuiApp(config_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("d", "y")                      # delete a mapping: unsaved
+        await pilot.pause()
+        await pilot.press("q")
+        await pilot.pause()
+        assert "Quit without saving?" in screen_text(app)
+        await pilot.press("n")                           # stay
+        await pilot.pause()
+        assert app.is_running
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+    assert app.return_code == 0
+    assert config_path.read_text() == before             # nothing half-written
+
+
+async def test_invalid_edit_refused_in_place(config_path):
+    app = NstuiApp(config_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("5")
+        await pilot.pause()
+        poll = app.screen.query_one("#customers-poll_interval")
+        poll.focus()
+        poll.value = "soon"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert poll.value == "1h" and not app.session.dirty
+        assert any("poll_interval" in str(n.message) for n in app._notifications)  # noqa: SLF001
+
+
+# -- the sync log ------------------------------------------------------------------------------
+
+
+async def test_sync_run_events_in_log_match_summary(config_path):
+    app = NstuiApp(config_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("4", "r")
+        await ready(pilot)
+        summary = app.events.last_summary
+        assert summary is not None and not summary.dry_run and summary.total.created > 0
+        log_text = "\n".join(str(line.text) for line in app.screen.query_one("#log").lines)
+        t = summary.total
+        assert (f"{t.created} created, {t.updated} updated, {t.deleted} deleted, {t.status_changes} status changes"
+                in log_text)
+        assert f"{t.created} created" in screen_text(app)  # the progress panel's summary line
+
+
+async def test_dry_run_shows_plan(config_path):
+    app = NstuiApp(config_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("4", "p")
+        await ready(pilot)
+        assert app.events.last_summary is not None and app.events.last_summary.dry_run
+        log_text = "\n".join(str(line.text) for line in app.screen.query_one("#log").lines)
+        assert "plan: customers: create" in log_text
+        assert "Dry run:" in screen_text(app)
+    from nstui.connections import open_sandboxes
+
+    boxes = open_sandboxes(ConfigFile.load(config_path))
+    try:
+        assert boxes.marketing.dump()["contacts"] == []  # nothing written
+    finally:
+        boxes.close()
+
+
+async def test_log_filters_and_search(config_path):
+    app = NstuiApp(config_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("4", "r")
+        await ready(pilot)
+        await pilot.press("s")                           # data set filter: customers
+        await pilot.pause()
+        lines = [str(line.text) for line in app.screen.query_one("#log").lines]
+        assert lines and all("contacts:" not in line for line in lines)
+        await pilot.press("slash", *list("duplicate"), "enter")
+        await pilot.pause()
+        lines = [str(line.text) for line in app.screen.query_one("#log").lines]
+        assert lines and all("duplicate" in line for line in lines)
+
+
+# -- every screen at 80x24 -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "key, expected",
+    [
+        ("1", ["NetSuite campaign subscription", "Newsletter", "Both Directions", "a Add"]),
+        ("2", ["Enable Connection", "Sync Direction", "Soft Opt-In Status", "Onboarding"]),
+        ("3", ["Campaign subscription directions", "Bronto to NetSuite", "Master:"]),
+        ("4", ["No run yet", "r Run sync", "p Dry run"]),
+        ("5", ["NetSuite", "1234567_SB1", "not set", "Test NetSuite"]),
+    ],
+)
+async def test_screen_capture_80x24(config_path, key, expected):
+    app = NstuiApp(config_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press(key)
+        await pilot.pause()
+        text = screen_text(app)
+        for piece in expected:
+            assert piece in text, (piece, text)
+
+
+async def test_secrets_never_on_screen(config_path, monkeypatch):
+    monkeypatch.setenv("NSTUI_NS_TOKEN_SECRET", "topsecret-value-123")
+    app = NstuiApp(config_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("5")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "NSTUI_NS_TOKEN_SECRET set" in text and "topsecret" not in text
+
+
+async def test_theme_switch_remembered(config_path):
+    app = NstuiApp(config_path, theme="nstui-light")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        assert app.theme == "nstui-light"
+        assert app.session.model.tui.theme == "nstui-light"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    assert ConfigFile.load(config_path).model.tui.theme == "nstui-light"
