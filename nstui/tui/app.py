@@ -157,9 +157,10 @@ class NstuiApp(App[int]):
 
         if self.session.dirty:
             self.bus.publish(ev.Warning_(text="this run uses the unsaved configuration shown here"))
+        engine = Engine(self.session.cfg, bus=self.bus)
         try:
-            summary = await Engine(self.session.cfg, bus=self.bus).run_once(dry_run=dry_run, cancel=cancel,
-                                                                            datasets=None)
+            # "Run now" means every enabled data set, due or not.
+            summary = await engine.run_once(engine.enabled(), dry_run=dry_run, cancel=cancel)
         except EngineError as e:
             self.notify(str(e), severity="error", timeout=10)
             self.bus.publish(ev.Error(text=str(e)))
