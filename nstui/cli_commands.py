@@ -39,6 +39,7 @@ def add_parsers(sub: Any, config_arg: Callable[[argparse.ArgumentParser], None])
     p = sub.add_parser("demo", help="the console on a fresh copy of sample_config.toml with generated sandboxes")
     p.add_argument("--records", type=int, default=None, help="NetSuite customers to generate (default: the sample's)")
     p.add_argument("--keep", action="store_true", help="keep the demo folder after the console closes")
+    p.add_argument("--theme", default=argparse.SUPPRESS, help="console theme")
 
     p = sub.add_parser("sandbox", help="the embedded NetSuite and Dotdigital sandboxes")
     ssub = p.add_subparsers(dest="sandbox_command", metavar="ACTION", required=True)

@@ -67,7 +67,13 @@ class NstuiApp(App[int]):
         for theme in load_themes():
             self.register_theme(theme)
         wanted = self._requested_theme or self.session.model.tui.theme
-        self.theme = wanted if wanted in self.available_themes else "nstui-dark"
+        for name in (wanted, "nstui-dark", "textual-dark"):
+            if name in self.available_themes:
+                self.theme = name
+                break
+        if wanted and self.theme != wanted:
+            self.notify(f"No theme {wanted!r}; themes: {', '.join(sorted(self.available_themes))}",
+                        severity="warning")
         self.refresh_title()
         self.ensure_remote()
 
