@@ -351,6 +351,9 @@ class EntityDatasetConfig(DatasetBase):
 class ItemsDatasetConfig(DatasetBase):
     #: NetSuite price level whose price goes into the catalog.
     price_level: str = "Base Price"
+    #: ISO code of the currency whose prices go into the catalog (NetSuite
+    #: keeps one price per currency when multiple currencies are on).
+    currency: str = Field("USD", pattern=r"^[A-Z]{3}$")
     fallback_product_url: str | None = None
     fallback_image_url: str | None = None
 

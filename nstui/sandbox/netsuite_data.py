@@ -31,12 +31,18 @@ SCHEMA: dict[str, list[tuple[str, str]]] = {
         ("lastname", "text"), ("companyname", "text"), ("email", "text"), ("phone", "text"),
         ("mobilephone", "text"), ("entitystatus", "int"), ("stage", "text"),
         ("globalsubscriptionstatus", "int"), ("defaultbillingaddress", "int"), ("isinactive", "bool"),
+        # A custom checkbox some accounts keep marketing consent in (seed 003:
+        # "the NetSuite marketing subscriptions or a field"): checked = opted in.
+        ("custentity_marketing_optin", "bool"),
         ("datecreated", "datetime"), ("lastmodifieddate", "datetime"),
     ],
     "contact": [
         ("id", "int"), ("entityid", "text"), ("firstname", "text"), ("lastname", "text"),
         ("email", "text"), ("phone", "text"), ("mobilephone", "text"), ("company", "int"),
         ("globalsubscriptionstatus", "int"), ("defaultbillingaddress", "int"), ("isinactive", "bool"),
+        # A custom checkbox some accounts keep marketing consent in (seed 003:
+        # "the NetSuite marketing subscriptions or a field"): checked = opted in.
+        ("custentity_marketing_optin", "bool"),
         ("datecreated", "datetime"), ("lastmodifieddate", "datetime"),
     ],
     "entityaddress": [
@@ -425,6 +431,7 @@ class Generator:
                 mobilephone=self.phone(country) if self.rng.random() < 0.6 else None,
                 entitystatus=self.pick(statuses[stage]), stage=stage,
                 globalsubscriptionstatus=status, defaultbillingaddress=self.address(name, country),
+                custentity_marketing_optin="T" if status in (1, 3) else "F",
                 isinactive="T" if self.rng.random() < 0.03 else "F",
                 datecreated=db_time(created), lastmodifieddate=db_time(modified),
             )
@@ -454,6 +461,7 @@ class Generator:
                 id=cid, entityid=f"{first} {last}", firstname=first, lastname=last, email=email,
                 phone=self.phone(country), mobilephone=self.phone(country) if self.rng.random() < 0.5 else None,
                 company=company["id"] if company else None, globalsubscriptionstatus=status,
+                custentity_marketing_optin="T" if status in (1, 3) else "F",
                 defaultbillingaddress=self.address(f"{first} {last}", country),
                 isinactive="T" if self.rng.random() < 0.03 else "F",
                 datecreated=db_time(created), lastmodifieddate=db_time(modified),
@@ -614,6 +622,7 @@ def load_fixture(conn: sqlite3.Connection, path: Path, *, anchor: datetime) -> N
             row.setdefault("lastmodifieddate", stamp)
             row.setdefault("datecreated", row["lastmodifieddate"])
             row.setdefault("globalsubscriptionstatus", 1)
+            row.setdefault("custentity_marketing_optin", "T" if row["globalsubscriptionstatus"] in (1, 3) else "F")
             row.setdefault("isinactive", "F")
     for row in tables.get("customer", []):
         row.setdefault("isperson", "T")

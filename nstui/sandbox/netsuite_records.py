@@ -39,6 +39,7 @@ _COMMON = {
     "mobilephone": ("mobilePhone", "mobilephone", "text"),
     "globalsubscriptionstatus": ("globalSubscriptionStatus", "globalsubscriptionstatus", "global_status"),
     "isinactive": ("isInactive", "isinactive", "bool"),
+    "custentity_marketing_optin": ("custentity_marketing_optin", "custentity_marketing_optin", "bool"),
 }
 FIELDS: dict[str, dict[str, tuple[str, str, str]]] = {
     "customer": {

@@ -56,6 +56,10 @@ GUIDANCE = {
     "soft_opt_out_for_bounce": "Write Soft Opt-Out to NetSuite when a contact's address bounces.",
     "add_opt_ins_to_lists": "Contacts with a NetSuite opt-in status are added to these lists.",
     "remove_opt_outs_from_lists": "Contacts with a NetSuite opt-out status are removed from the mapped lists.",
+    "source": "Use a field when opt-in/out is kept in a custom checkbox instead of the subscriptions.",
+    "source_field": "The checkbox (checked = opted in), or a list field holding the status id; enter applies.",
+    "datasets": "Opt-in status is synced only for the entities chosen here.",
+    "create_missing_contact": "An opt-out of an email NetSuite does not have creates a contact with Soft Opt-Out.",
 }
 
 CAN_SPAM = ("Fixed (CAN-SPAM): contacts with Soft Opt-Out or Confirmed Opt-Out in NetSuite are always imported "

@@ -304,6 +304,32 @@ async def test_create_missing_contact_for_opt_out(make_env):
     assert len(rows) == 1 and rows[0]["globalsubscriptionstatus"] == 2
 
 
+async def test_opt_in_status_kept_in_a_field(make_env):
+    """Seed 003: "You can use either the NetSuite marketing subscriptions or a
+    field to store opt-in/out status." With a field, it is read and written
+    instead of globalsubscriptionstatus, which is left alone."""
+    env = make_env(create_missing="true")
+    env.cfg.set("optins.source_field", "custentity_marketing_optin")
+    env.cfg.set("optins.source", "field")
+    ticked = add_customer(env, "ticked@example.com", status=2, custentity_marketing_optin="T")
+    add_customer(env, "unticked@example.com", status=1, first="Una", custentity_marketing_optin="F")
+    both = add_customer(env, "both@example.com", status=1, first="Bo", custentity_marketing_optin="T")
+    await env.sync("customers", "contacts")
+    assert env.mk.contact("ticked@example.com")["status"] == "onboarding"
+    unticked = env.mk.contact("unticked@example.com")
+    assert unticked["suppressed"] or unticked["status"] == "unsubscribed"
+
+    env.mk.contact_unsubscribes("both@example.com")
+    env.mk.add_contact("stranger@example.com", {})
+    env.mk.contact_unsubscribes("stranger@example.com")
+    await env.sync("customers", "contacts")
+    row = env.ns.row("customer", both)
+    assert row["custentity_marketing_optin"] == "F" and row["globalsubscriptionstatus"] == 1
+    assert env.ns.row("customer", ticked)["custentity_marketing_optin"] == "T"
+    created = env.ns.query("SELECT * FROM contact WHERE email = 'stranger@example.com'")
+    assert len(created) == 1 and created[0]["custentity_marketing_optin"] == "F"
+
+
 # -- campaign subscriptions, the five directions ------------------------------------
 
 

@@ -66,8 +66,23 @@ async def test_items_without_price_left_out(make_env):
     await env.sync("items")
     assert str(free) not in catalog(env) and str(elsewhere) not in catalog(env)
     reasons = {e.key: e.reason for e in env.of(ev.RecordSkipped)}
-    assert reasons[str(free)] == "no price at price level 'Base Price'"
-    assert reasons[str(elsewhere)] == "no price at price level 'Base Price'"
+    assert reasons[str(free)] == "no USD price at price level 'Base Price'"
+    assert reasons[str(elsewhere)] == "no USD price at price level 'Base Price'"
+
+
+async def test_catalog_prices_in_the_configured_currency(make_env):
+    env = make_env()
+    env.cfg.set("datasets.items.currency", "GBP")
+    gbp = env.ns.query("SELECT id FROM currency WHERE symbol = 'GBP'")[0]["id"]
+    dollars_only = add_item(env, "kettle", prices=[(0, 40)])
+    both = add_item(env, "teapot", prices=[(0, 25)])
+    env.ns.insert("pricing", item=both, pricelevel=price_level(env), quantity=0, unitprice=19.5, currency=gbp)
+    await env.sync("items")
+    cat = catalog(env)
+    assert cat[str(both)]["price"] == 19.5 and cat[str(both)]["currency"] == "GBP"
+    assert str(dollars_only) not in cat
+    reasons = {e.key: e.reason for e in env.of(ev.RecordSkipped)}
+    assert reasons[str(dollars_only)] == "no GBP price at price level 'Base Price'"
 
 
 async def test_highest_quantity_break_price_used(make_env):

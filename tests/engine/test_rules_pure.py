@@ -9,7 +9,7 @@ from nstui.engine.rules.duplicates import Party, link_decision, name_key
 from nstui.engine.rules.emails import normalize_email
 from nstui.engine.rules.merge import NO_SHADOW, merge_field
 from nstui.engine.rules.phones import to_e164
-from nstui.engine.rules.status import MarketingState, decide_status
+from nstui.engine.rules.status import MarketingState, decide_status, field_from_status, status_from_field
 
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
@@ -176,3 +176,15 @@ def test_both_direction_netsuite_later_sets_status():
     assert d.marketing == "set_status" and d.marketing_status == "onboarding"
     gs = GlobalStatusConfig(direction="bronto_to_netsuite", confirmed_opt_in_status="onboarding")
     assert decide_status(3, MarketingState("unconfirmed", False), gs, ns_changed=True, mk_changed=False).marketing is None
+
+
+@pytest.mark.parametrize("value, status", [
+    ("T", 1), ("F", 2), (True, 1), (False, 2), ("true", 1), ("3", 3), (4, 4), ("4.0", 4),
+    (None, None), ("", None), ("maybe", None), (9, None),
+])
+def test_opt_in_field_read_as_status(value, status):
+    assert status_from_field(value) == status
+
+
+def test_opt_in_field_written_from_status():
+    assert [field_from_status(s) for s in (1, 2, 3, 4)] == [True, False, True, False]

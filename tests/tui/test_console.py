@@ -161,6 +161,30 @@ async def test_each_global_status_field(config_path):
     assert gs.add_opt_ins_to_lists != ["VIP"]
 
 
+async def test_opt_in_source_and_entities_of_seed_003(config_path):
+    app = NstuiApp(config_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        app.screen.query_one("#optins-source").focus()
+        await pick(pilot, "A f")                         # refused: no field named yet
+        assert app.session.model.optins.source == "subscriptions" and not app.session.dirty
+        assert app.screen.query_one("#optins-source").value == "subscriptions"
+        await pilot.press("tab", *list("custentity_marketing_optin"), "enter")
+        await pilot.press("shift+tab")
+        await pick(pilot, "A f")                         # now allowed
+        await pilot.press("tab", "tab")                  # Sync for Customers
+        await pilot.press("tab", "space")                # Sync for Contacts off
+        await pilot.press("tab", "space")                # Create Missing Contact on
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    m = ConfigFile.load(config_path).model.optins
+    assert m.source == "field" and m.source_field == "custentity_marketing_optin"
+    assert m.datasets == ["customers"] and m.create_missing_contact is True
+
+
 # -- directions --------------------------------------------------------------------------
 
 
@@ -225,6 +249,33 @@ async def test_invalid_edit_refused_in_place(config_path):
         await pilot.pause()
         assert poll.value == "1h" and not app.session.dirty
         assert any("poll_interval" in str(n.message) for n in app._notifications)  # noqa: SLF001
+
+
+async def test_data_set_settings_of_seed_003_edited_and_saved(config_path):
+    app = NstuiApp(config_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("5")
+        await pilot.pause()
+
+        async def type_into(widget_id: str, text: str) -> None:
+            box = app.screen.query_one(widget_id)
+            box.focus()
+            box.value = ""
+            await pilot.press(*list(text), "enter")
+            await pilot.pause()
+
+        await type_into("#items-currency", "gbp")
+        assert app.screen.query_one("#items-currency").value == "USD" and not app.session.dirty
+        await type_into("#items-currency", "GBP")
+        await type_into("#orders-custom_fields", "custbody_gift, custbody_channel")
+        await type_into("#orders-link_field", "custbody_alt_email")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    saved = ConfigFile.load(config_path).model.datasets
+    assert saved.items.currency == "GBP"
+    assert saved.orders.custom_fields == ["custbody_gift", "custbody_channel"]
+    assert saved.orders.link_field == "custbody_alt_email"
 
 
 # -- the sync log ------------------------------------------------------------------------------

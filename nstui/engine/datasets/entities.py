@@ -31,6 +31,8 @@ from nstui.engine.rules.status import (
     SOFT_OPT_OUT,
     MarketingState,
     decide_status,
+    field_from_status,
+    status_from_field,
 )
 from nstui.engine.state import parse_iso
 from nstui.marketing.model import ContactWrite, MarketingContact
@@ -210,8 +212,7 @@ class EntityPass:
             name_key(row.get("firstname"), row.get("lastname"), row.get("companyname"), isperson),
         )
         if self.optins.source == "field" and self.optins.source_field:
-            raw = canon(row.get(self.optins.source_field.lower()))
-            status = 1 if raw is True else SOFT_OPT_OUT
+            status = status_from_field(row.get(self.optins.source_field.lower()))
         else:
             raw_status = row.get("globalsubscriptionstatus")
             status = int(float(raw_status)) if raw_status not in (None, "") else None
@@ -366,7 +367,7 @@ class EntityPass:
         local = valid.split("@")[0]
         new_id = await self.ns.create_record(
             "contact", {"email": valid, "firstName": local[:32], "lastName": "(marketing opt-out)",
-                        "globalSubscriptionStatus": {"id": str(SOFT_OPT_OUT)}},
+                        **self.status_body(SOFT_OPT_OUT)},
         )
         ctx.emit(event)
         ctx.counts.created += 1
@@ -661,6 +662,19 @@ class EntityPass:
                 continue
             out.shadows["f:" + f.netsuite] = final if not isinstance(final, datetime) else final.isoformat()
 
+    def status_body(self, status: int) -> dict[str, Any]:
+        """The record fields that carry a global subscription status: NetSuite's
+        own field, or the configured opt-in field (seed 003)."""
+        if self.optins.source == "field" and self.optins.source_field:
+            return {self.optins.source_field: field_from_status(status)}
+        return {"globalSubscriptionStatus": {"id": str(status)}}
+
+    async def write_netsuite_status(self, record_id: int, status: int) -> None:
+        if self.optins.source == "field":
+            await self.ns.patch_record(self.record_type, record_id, self.status_body(status))
+        else:
+            await self.ns.set_global_subscription_status(self.record_type, record_id, status)
+
     def reconcile_status(self, rec: Rec, contact: MarketingContact | None, shadows: dict[str, Any],
                          out: Outcome, plan: Plan, new_lists: list[str]) -> None:
         if rec.status is None:
@@ -710,7 +724,7 @@ class EntityPass:
                 key=email,
                 event=ev.StatusChanged(dataset=ctx.dataset, side="netsuite", key=email,
                                        old=str(rec.status), new=str(d.netsuite), rule=d.rule),
-                run=lambda rt=self.record_type, rid=rec.id, s=d.netsuite: self.ns.set_global_subscription_status(rt, rid, s),
+                run=lambda rid=rec.id, s=d.netsuite: self.write_netsuite_status(rid, s),
                 count="status_changes",
             ))
         out.shadows["status:ns"] = ns_final

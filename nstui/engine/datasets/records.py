@@ -137,7 +137,9 @@ class ItemsPass(RecordPass):
         q = (
             "SELECT p.item, MAX(p.unitprice) AS price FROM pricing p "
             "JOIN pricelevel l ON l.id = p.pricelevel "
-            f"WHERE l.name = {quote(self.ds.price_level)} AND p.item IN ({', '.join(quote(i) for i in ids)}) "
+            "JOIN currency cur ON cur.id = p.currency "
+            f"WHERE l.name = {quote(self.ds.price_level)} AND cur.symbol = {quote(self.ds.currency)} "
+            f"AND p.item IN ({', '.join(quote(i) for i in ids)}) "
             "GROUP BY p.item"
         )
         return {int(r["item"]): money(r["price"]) async for r in self.ns.suiteql(q) if r.get("price") is not None}
@@ -151,7 +153,7 @@ class ItemsPass(RecordPass):
                 continue
             price = prices.get(int(row["id"]))
             if price is None:
-                self.remove(plan, key, f"no price at price level {self.ds.price_level!r}")
+                self.remove(plan, key, f"no {self.ds.currency} price at price level {self.ds.price_level!r}")
                 continue
             record: dict[str, Any] = {
                 "id": key,
@@ -159,7 +161,7 @@ class ItemsPass(RecordPass):
                 "name": row.get("displayname") or row.get("itemid"),
                 "description": row.get("description"),
                 "price": price,
-                "currency": "USD",
+                "currency": self.ds.currency,
                 "type": row.get("itemtype"),
                 "status": "in stock",
                 "url": row.get("url") or self.ds.fallback_product_url,

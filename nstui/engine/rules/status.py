@@ -60,6 +60,30 @@ class StatusDecision:
 NOTHING = StatusDecision()
 
 
+def status_from_field(value: object) -> int | None:
+    """Seed 003: opt-in/out may live in a field instead of NetSuite's
+    subscriptions. The field is a checkbox: checked is Soft Opt-In, unchecked
+    Soft Opt-Out; a status id (1-4, from a list field) is taken as it is;
+    blank is no status at all."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return SOFT_OPT_IN if value else SOFT_OPT_OUT
+    text = str(value).strip()
+    if text in ("T", "F") or text.lower() in ("true", "false"):
+        return SOFT_OPT_IN if text in ("T",) or text.lower() == "true" else SOFT_OPT_OUT
+    try:
+        number = int(float(text))
+    except ValueError:
+        return None
+    return number if number in NS_STATUS_NAMES else None
+
+
+def field_from_status(status: int) -> bool:
+    """The checkbox value written for a status (checked = opted in)."""
+    return status in NS_OPTED_IN
+
+
 def imported_status(ns_status: int, gs: GlobalStatusConfig) -> str:
     """Seed 000: the opt-ins import as the configured status; the opt-outs as
     unsubscribed, always (CAN-SPAM), whatever else is configured."""

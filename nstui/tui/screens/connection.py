@@ -51,11 +51,14 @@ class ConnectionScreen(BaseScreen):
                     yield field("Names must match", Checkbox(value=ds.names_must_match, id=f"{name}-names_must_match"))  # type: ignore[attr-defined]
                 if name == "items":
                     yield field("Price level", Input(ds.price_level, id="items-price_level", compact=True))  # type: ignore[attr-defined]
+                    yield field("Currency", Input(ds.currency, id="items-currency", compact=True))  # type: ignore[attr-defined]
                     yield field("Fallback product URL", Input(ds.fallback_product_url or "",  # type: ignore[attr-defined]
                                                               id="items-fallback_product_url", compact=True))
                     yield field("Fallback image URL", Input(ds.fallback_image_url or "",  # type: ignore[attr-defined]
                                                             id="items-fallback_image_url", compact=True))
                 if name == "orders":
+                    yield field("Custom fields", Input(", ".join(ds.custom_fields), id="orders-custom_fields",  # type: ignore[attr-defined]
+                                                       placeholder="custbody_a, custbody_b", compact=True))
                     yield field("Link field", Input(ds.link_field or "", id="orders-link_field", compact=True))  # type: ignore[attr-defined]
                     yield field("Filter", Input(ds.filter, id="orders-filter", compact=True))  # type: ignore[attr-defined]
             yield Static("Inputs are applied with enter; an invalid value is refused with the reason.",
@@ -121,13 +124,23 @@ class ConnectionScreen(BaseScreen):
         value: Any = raw
         if key in ("fallback_product_url", "fallback_image_url", "link_field"):
             value = raw or None
+        if key == "custom_fields":
+            value = [name.strip() for name in raw.split(",") if name.strip()]
         if key == "poll_interval":
             current = format_duration(self._value(dataset, key))
             if raw == current:
                 return
         if not self._apply(widget_id, value):
             current = self._value(dataset, key)
-            event.input.value = format_duration(current) if key == "poll_interval" else (current or "")
+            event.input.value = self._shown(key, current)
+
+    @staticmethod
+    def _shown(key: str, value: Any) -> str:
+        if key == "poll_interval":
+            return format_duration(value)
+        if key == "custom_fields":
+            return ", ".join(value)
+        return value or ""
 
     def action_test_netsuite(self) -> None:
         self.test("netsuite")

@@ -9,12 +9,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Label, Select, SelectionList, Static, Checkbox
+from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Static
 
 from nstui.tui.screens.base import BaseScreen
 from nstui.tui.texts import CAN_SPAM, GLOBAL_DIRECTIONS, GUIDANCE
 
 STATUSES = [("Onboarding", "onboarding"), ("Unconfirmed", "unconfirmed")]
+SOURCES = [("NetSuite marketing subscriptions", "subscriptions"), ("A field", "field")]
 SWITCHES = ("soft_opt_out_for_unsubscribed", "soft_opt_out_for_bounce", "remove_opt_outs_from_lists",
             "resubscribe_with_confirmation")
 
@@ -56,6 +57,19 @@ class GlobalStatusScreen(BaseScreen):
             yield row("Resubscribe with Confirmation", Checkbox(value=gs.resubscribe_with_confirmation,
                                                               id="resubscribe_with_confirmation"),
                       "A NetSuite opt-in of an unsubscribed contact sends a double opt-in email; never a silent resubscribe.")
+            yield Label("Where NetSuite keeps opt-in/out (seed 003, one setting for customers and contacts)",
+                        classes="section")
+            yield row("Opt-In Source", Select(SOURCES, id="optins-source", allow_blank=False, value=optins.source,
+                                              compact=True), GUIDANCE["source"])
+            yield row("Opt-In Field", Input(optins.source_field or "", id="optins-source_field",
+                                            placeholder="custentity_...", compact=True), GUIDANCE["source_field"])
+            yield row("Sync for Customers", Checkbox(value="customers" in optins.datasets, id="optins-customers"),
+                      GUIDANCE["datasets"])
+            yield row("Sync for Contacts", Checkbox(value="contacts" in optins.datasets, id="optins-contacts"),
+                      GUIDANCE["datasets"])
+            yield row("Create Missing Contact", Checkbox(value=optins.create_missing_contact,
+                                                       id="optins-create_missing_contact"),
+                      GUIDANCE["create_missing_contact"])
         yield self.footer()
 
     def on_mount(self) -> None:
@@ -81,10 +95,32 @@ class GlobalStatusScreen(BaseScreen):
             self.query_one("#confirmed_opt_in_status", Select).value = gs.confirmed_opt_in_status
             for name in SWITCHES:
                 self.query_one(f"#{name}", Checkbox).value = getattr(gs, name)
+            optins = self.nstui.session.model.optins
+            self.query_one("#optins-source", Select).value = optins.source
+            self.query_one("#optins-source_field", Input).value = optins.source_field or ""
+            self.query_one("#optins-customers", Checkbox).value = "customers" in optins.datasets
+            self.query_one("#optins-contacts", Checkbox).value = "contacts" in optins.datasets
+            self.query_one("#optins-create_missing_contact", Checkbox).value = optins.create_missing_contact
+
+    def _optins(self, key: str, value: Any) -> None:
+        """The seed-003 opt-in settings, kept in [optins] beside the global status."""
+        optins = self.nstui.session.model.optins
+        if key in ("customers", "contacts"):
+            chosen = set(optins.datasets) | {key} if value else set(optins.datasets) - {key}
+            key, value = "datasets", [n for n in ("customers", "contacts") if n in chosen]
+        if getattr(optins, key) != value and not self.edit(lambda model: setattr(model.optins, key, value)):
+            self.sync_widgets()
+
+    @on(Input.Submitted, "#optins-source_field")
+    def _source_field(self, event: Input.Submitted) -> None:
+        self._optins("source_field", event.value.strip() or None)
 
     @on(Checkbox.Changed)
     def _switch(self, event: Checkbox.Changed) -> None:
         name, value = event.checkbox.id or "", event.value
+        if name.startswith("optins-"):
+            self._optins(name.removeprefix("optins-"), value)
+            return
 
         def change(model) -> None:
             if name == "enable_connection":
@@ -100,6 +136,10 @@ class GlobalStatusScreen(BaseScreen):
     @on(Select.Changed)
     def _select(self, event: Select.Changed) -> None:
         name, value = event.select.id or "", event.value
+        if name.startswith("optins-"):
+            if value is not Select.NULL:
+                self._optins(name.removeprefix("optins-"), value)
+            return
         if value is Select.NULL or getattr(self.nstui.session.model.optins.global_status, name) == value:
             return
         if not self.edit(lambda model: setattr(model.optins.global_status, name, value)):
