@@ -117,6 +117,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"Preparing the demo in {folder} ...", file=sys.stderr)
         path = prepare_demo(folder, records=args.records)
         code = run_console(path, theme=args.theme)
+        # The terminal went away with unsaved edits: keep them where the message said.
+        args.keep = args.keep or path.with_name(path.name + ".recovery").exists()
     finally:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)

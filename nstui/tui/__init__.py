@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import sys
 from pathlib import Path
 
@@ -18,20 +17,9 @@ def run_console(config_path: Path, *, theme: str | None = None) -> int:
     os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
     from nstui.tui.app import NstuiApp
 
-    app = NstuiApp(config_path, theme=theme)
-    hung_up = False
-
-    def hangup(_signum: int, _frame: object) -> None:
-        nonlocal hung_up
-        hung_up = True
-        app.exit(129)
-
-    previous = signal.signal(signal.SIGHUP, hangup)
-    try:
-        code = app.run()
-    finally:
-        signal.signal(signal.SIGHUP, previous)
-    if hung_up or not sys.stdin.isatty():
+    app = NstuiApp(config_path, theme=theme, watch_hangup=True)
+    code = app.run()
+    if app.hung_up or not sys.stdin.isatty():
         saved = app.session.write_recovery()
         if saved:
             print(f"nstui: the terminal went away; unsaved edits are in {saved}", file=sys.stderr)

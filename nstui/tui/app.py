@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 from pathlib import Path
 
 from textual.app import App, SystemCommand
@@ -48,8 +49,10 @@ class NstuiApp(App[int]):
         Binding("ctrl+q", "quit_app", "Quit", id="quit-ctrl", show=False, priority=True),
     ]
 
-    def __init__(self, config_path: Path, *, theme: str | None = None):
+    def __init__(self, config_path: Path, *, theme: str | None = None, watch_hangup: bool = False):
         super().__init__()
+        self.watch_hangup = watch_hangup
+        self.hung_up = False
         self.session = Session(config_path)
         self.events = EventStore()
         self.bus = ev.EventBus()
@@ -76,6 +79,18 @@ class NstuiApp(App[int]):
                         severity="warning")
         self.refresh_title()
         self.ensure_remote()
+        if self.watch_hangup:
+            # Through the event loop, so that it wakes up: a plain signal
+            # handler would run only when some other event arrives.
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hang_up)
+
+    def on_unmount(self) -> None:
+        if self.watch_hangup:
+            asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
+
+    def _hang_up(self) -> None:
+        self.hung_up = True
+        self.exit(129)
 
     def refresh_title(self) -> None:
         mark = " [modified]" if self.session.dirty else ""

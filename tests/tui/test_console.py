@@ -185,6 +185,25 @@ async def test_opt_in_source_and_entities_of_seed_003(config_path):
     assert m.datasets == ["customers"] and m.create_missing_contact is True
 
 
+async def test_yes_no_readable_without_colour(config_path):
+    """A ticked box shows X and an unticked one a blank: NO_COLOR and
+    monochrome terminals tell them apart."""
+    app = NstuiApp(config_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        box = app.screen.query_one("#enable_connection")
+        assert box.render().plain.startswith("▐X▌")
+        await pilot.press("space")
+        await pilot.pause()
+        assert box.render().plain.startswith("▐ ▌")
+        lists = app.screen.query_one("#add_opt_ins_to_lists")
+        lines = [lists.render_line(y).text for y in range(lists.option_count)]
+        assert [line[:3] for line in lines if "VIP" in line] == ["▐X▌"]
+        assert all(line[:3] == "▐ ▌" for line in lines if "VIP" not in line)
+
+
 # -- directions --------------------------------------------------------------------------
 
 

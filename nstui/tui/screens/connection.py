@@ -16,6 +16,7 @@ from textual.widgets import Input, Label, Select, Static, Checkbox
 from nstui.config import DATASETS, format_duration
 from nstui.credentials import env_status
 from nstui.tui.screens.base import BaseScreen
+from nstui.tui.widgets.checks import YesNo
 
 RECORD_TYPES = [("Persons", "persons"), ("Companies", "companies"), ("Both", "both")]
 
@@ -40,7 +41,7 @@ class ConnectionScreen(BaseScreen):
             for name in DATASETS:
                 ds = model.datasets.get(name)
                 yield Label(f"Data set: {name}", classes="section")
-                yield field("Enabled", Checkbox(value=ds.enabled, id=f"{name}-enabled"))
+                yield field("Enabled", YesNo(value=ds.enabled, id=f"{name}-enabled"))
                 yield field("Poll interval", Input(format_duration(ds.poll_interval), id=f"{name}-poll_interval",
                                                    compact=True))
                 if name in ("customers", "contacts"):
@@ -48,7 +49,7 @@ class ConnectionScreen(BaseScreen):
                                                        value=ds.record_types, compact=True))  # type: ignore[attr-defined]
                     yield field("Default country", Input(ds.default_country, id=f"{name}-default_country",  # type: ignore[attr-defined]
                                                          compact=True))
-                    yield field("Names must match", Checkbox(value=ds.names_must_match, id=f"{name}-names_must_match"))  # type: ignore[attr-defined]
+                    yield field("Names must match", YesNo(value=ds.names_must_match, id=f"{name}-names_must_match"))  # type: ignore[attr-defined]
                 if name == "items":
                     yield field("Price level", Input(ds.price_level, id="items-price_level", compact=True))  # type: ignore[attr-defined]
                     yield field("Currency", Input(ds.currency, id="items-currency", compact=True))  # type: ignore[attr-defined]

@@ -13,9 +13,10 @@ from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Stati
 
 from nstui.tui.screens.base import BaseScreen
 from nstui.tui.texts import CAN_SPAM, GLOBAL_DIRECTIONS, GUIDANCE
+from nstui.tui.widgets.checks import Checklist, YesNo
 
 STATUSES = [("Onboarding", "onboarding"), ("Unconfirmed", "unconfirmed")]
-SOURCES = [("NetSuite marketing subscriptions", "subscriptions"), ("A field", "field")]
+SOURCES = [("Subscriptions", "subscriptions"), ("A field", "field")]
 SWITCHES = ("soft_opt_out_for_unsubscribed", "soft_opt_out_for_bounce", "remove_opt_outs_from_lists",
             "resubscribe_with_confirmation")
 
@@ -35,7 +36,7 @@ class GlobalStatusScreen(BaseScreen):
         yield self.header()
         with VerticalScroll(id="form"):
             yield Static(CAN_SPAM, id="can-spam", classes="fixed")
-            yield row("Enable Connection", Checkbox(value=optins.enable_connection, id="enable_connection"),
+            yield row("Enable Connection", YesNo(value=optins.enable_connection, id="enable_connection"),
                       GUIDANCE["enable_connection"])
             yield row("Sync Direction", Select([(d.label, d.value) for d in GLOBAL_DIRECTIONS], id="direction",
                                                allow_blank=False, value=gs.direction, compact=True), GUIDANCE["direction"])
@@ -44,30 +45,29 @@ class GlobalStatusScreen(BaseScreen):
             yield row("Confirmed Opt-In Status", Select(STATUSES, id="confirmed_opt_in_status", allow_blank=False,
                                                         value=gs.confirmed_opt_in_status, compact=True),
                       GUIDANCE["confirmed_opt_in_status"])
-            yield row("Soft Opt-Out for Unsubscribed", Checkbox(value=gs.soft_opt_out_for_unsubscribed,
+            yield row("Soft Opt-Out for Unsubscribed", YesNo(value=gs.soft_opt_out_for_unsubscribed,
                                                               id="soft_opt_out_for_unsubscribed"),
                       GUIDANCE["soft_opt_out_for_unsubscribed"])
-            yield row("Soft Opt-Out for Bounce", Checkbox(value=gs.soft_opt_out_for_bounce, id="soft_opt_out_for_bounce"),
+            yield row("Soft Opt-Out for Bounce", YesNo(value=gs.soft_opt_out_for_bounce, id="soft_opt_out_for_bounce"),
                       GUIDANCE["soft_opt_out_for_bounce"])
-            yield row("Add Opt-Ins to Lists", SelectionList[str](id="add_opt_ins_to_lists", compact=True),
+            yield row("Add Opt-Ins to Lists", Checklist(id="add_opt_ins_to_lists", compact=True),
                       GUIDANCE["add_opt_ins_to_lists"])
-            yield row("Remove Opt-Outs from Lists", Checkbox(value=gs.remove_opt_outs_from_lists,
+            yield row("Remove Opt-Outs from Lists", YesNo(value=gs.remove_opt_outs_from_lists,
                                                            id="remove_opt_outs_from_lists"),
                       GUIDANCE["remove_opt_outs_from_lists"])
-            yield row("Resubscribe with Confirmation", Checkbox(value=gs.resubscribe_with_confirmation,
+            yield row("Resubscribe with Confirmation", YesNo(value=gs.resubscribe_with_confirmation,
                                                               id="resubscribe_with_confirmation"),
                       "A NetSuite opt-in of an unsubscribed contact sends a double opt-in email; never a silent resubscribe.")
-            yield Label("Where NetSuite keeps opt-in/out (seed 003, one setting for customers and contacts)",
-                        classes="section")
+            yield Label("Seed 003: where NetSuite keeps opt-in/out", classes="section")
             yield row("Opt-In Source", Select(SOURCES, id="optins-source", allow_blank=False, value=optins.source,
                                               compact=True), GUIDANCE["source"])
             yield row("Opt-In Field", Input(optins.source_field or "", id="optins-source_field",
                                             placeholder="custentity_...", compact=True), GUIDANCE["source_field"])
-            yield row("Sync for Customers", Checkbox(value="customers" in optins.datasets, id="optins-customers"),
+            yield row("Sync for Customers", YesNo(value="customers" in optins.datasets, id="optins-customers"),
                       GUIDANCE["datasets"])
-            yield row("Sync for Contacts", Checkbox(value="contacts" in optins.datasets, id="optins-contacts"),
+            yield row("Sync for Contacts", YesNo(value="contacts" in optins.datasets, id="optins-contacts"),
                       GUIDANCE["datasets"])
-            yield row("Create Missing Contact", Checkbox(value=optins.create_missing_contact,
+            yield row("Create Missing Contact", YesNo(value=optins.create_missing_contact,
                                                        id="optins-create_missing_contact"),
                       GUIDANCE["create_missing_contact"])
         yield self.footer()
