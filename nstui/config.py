@@ -108,6 +108,12 @@ Duration = Annotated[
 ]
 
 
+def _http_url(value: str | None) -> str | None:
+    if value is not None and not re.match(r"^https?://[^\s/]+", value):
+        raise ValueError("must start with http:// or https://")
+    return value
+
+
 def _env_name(value: str) -> str:
     if not _ENV_NAME.match(value):
         raise ValueError(
@@ -143,12 +149,7 @@ class NetSuiteConfig(Model):
         "consumer_key_env", "consumer_secret_env", "token_id_env", "token_secret_env"
     )(_env_name)
 
-    @field_validator("base_url")
-    @classmethod
-    def _url(cls, v: str | None) -> str | None:
-        if v is not None and not re.match(r"^https?://[^\s/]+", v):
-            raise ValueError("must start with http:// or https://")
-        return v
+    _check_url = field_validator("base_url")(_http_url)
 
     @property
     def realm(self) -> str:
@@ -178,12 +179,7 @@ class MarketingConfig(Model):
 
     _check_env = field_validator("username_env", "password_env")(_env_name)
 
-    @field_validator("base_url")
-    @classmethod
-    def _url(cls, v: str | None) -> str | None:
-        if v is not None and not re.match(r"^https?://[^\s/]+", v):
-            raise ValueError("must start with http:// or https://")
-        return v
+    _check_url = field_validator("base_url")(_http_url)
 
     @property
     def url(self) -> str:

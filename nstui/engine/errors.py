@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from nstui.marketing.errors import MarketingError
+from nstui.netsuite.errors import NetSuiteError
+
+#: What a remote system answers when it refuses or fails one request (after
+#: the clients' own retries). A record that meets one is reported and read
+#: again next run; any other exception is a bug of ours and stops the run.
+REMOTE_ERRORS: tuple[type[Exception], ...] = (NetSuiteError, MarketingError)
+
 
 class EngineError(Exception):
     """A run could not go on; the message says why."""

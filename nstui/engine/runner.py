@@ -16,7 +16,7 @@ from nstui.config import DATASETS, ConfigFile
 from nstui.connections import Connections, Sandboxes, open_connections
 from nstui.engine import events as ev
 from nstui.engine.datasets import PASSES, PassContext
-from nstui.engine.errors import EngineError
+from nstui.engine.errors import REMOTE_ERRORS, EngineError
 from nstui.engine.lock import RunLock
 from nstui.engine.state import DatasetStatus, StateStore, utcnow
 
@@ -124,14 +124,13 @@ class Engine:
         state.start_dataset(run_id, name)
         started = time.monotonic()
         self.bus.publish(ev.DatasetStarted(dataset=name, since=_fmt(state.watermark(name))))
-        ok = True
+        ok = False
         try:
             await PASSES[name](ctx).run()
+            ok = True
         except EngineError as e:
-            ok = False
             ctx.error(str(e))
-        except Exception as e:  # a remote system failed beyond its retries
-            ok = False
+        except REMOTE_ERRORS as e:  # a remote system failed beyond its retries
             ctx.error(f"{e.__class__.__name__}: {e}")
         finally:
             status = "cancelled" if cancel.is_set() else ("ok" if ok else "failed")

@@ -18,7 +18,8 @@ from typing import Any, Awaitable, Callable
 from nstui.config import ConfigFile
 from nstui.connections import Connections
 from nstui.engine import events as ev
-from nstui.engine.state import StateStore
+from nstui.engine.errors import REMOTE_ERRORS
+from nstui.engine.state import StateStore, parse_iso
 
 
 @dataclass
@@ -60,6 +61,15 @@ class PassContext:
         self.pages += 1
         self.counts.read += rows if side == "netsuite" else 0
         self.emit(ev.PageRead(dataset=self.dataset, side=side, page=self.pages, rows=rows))  # type: ignore[arg-type]
+
+    def page_done(self, page: list[dict[str, Any]]) -> None:
+        """The page's writes are done on both sides: advance the watermark to
+        its newest row and commit it with the page's state, in one transaction."""
+        times = [t for t in (parse_iso(r.get("lastmodified_iso")) for r in page) if t]
+        if times:
+            self.state.set_watermark(self.dataset, max(times))
+        self.state.checkpoint()
+        self.progress()
 
     def progress(self) -> None:
         calls = sum(self.conn.api_calls().values()) - self._calls_at_start
@@ -128,7 +138,7 @@ class Plan:
             for group, actions in groups.items():
                 try:
                     errors = await bulk(group, actions)
-                except Exception as e:
+                except REMOTE_ERRORS as e:
                     errors = {a.key: _describe(e) for a in actions}
                 for key, reason in errors.items():
                     if key not in failed:
@@ -140,7 +150,7 @@ class Plan:
             if not ctx.dry_run and action.run is not None and action.bulk is None:
                 try:
                     await action.run()
-                except Exception as e:  # one record's failure never stops the page
+                except REMOTE_ERRORS as e:  # one record's failure never stops the page
                     failed.add(action.key)
                     ctx.error(_describe(e), key=action.key)
                     continue

@@ -21,7 +21,7 @@ from typing import Any, Iterable
 from nstui.config import ADDRESS_FIELDS, WRITES_NETSUITE, EntityDatasetConfig
 from nstui.engine import events as ev
 from nstui.engine.datasets.base import Action, PassContext, Plan
-from nstui.engine.errors import SafetyStop
+from nstui.engine.errors import REMOTE_ERRORS, SafetyStop
 from nstui.engine.rules.duplicates import Party, link_decision, name_key
 from nstui.engine.rules.emails import normalize_email
 from nstui.engine.rules.merge import NO_SHADOW, canon, merge_field
@@ -243,11 +243,7 @@ class EntityPass:
             ctx.page_read("netsuite", len(page))
             await self.process(page)
             touched -= {int(r["id"]) for r in page}
-            times = [t for t in (parse_iso(r.get("lastmodified_iso")) for r in page) if t]
-            if times:
-                self.state.set_watermark(ctx.dataset, max(times))
-            self.state.checkpoint()
-            ctx.progress()
+            ctx.page_done(page)
             if ctx.cancel.is_set():
                 return
         ids = sorted(touched)
@@ -335,7 +331,7 @@ class EntityPass:
             return
         try:
             await self.ns.patch_record(link.party.record_type, link.party.record_id, {"email": contact.email})
-        except Exception as e:
+        except REMOTE_ERRORS as e:
             ctx.error(f"email change to {contact.email} refused by NetSuite: {e}", key=key)
             self.state.set_refused(ctx.dataset, key, contact.email, str(e))
             return
@@ -413,7 +409,7 @@ class EntityPass:
         if not ctx.dry_run:
             try:
                 await self.ns.patch_record("customer", party.record_id, {"entityStatus": {"id": str(status_id)}})
-            except Exception as e:
+            except REMOTE_ERRORS as e:
                 ctx.error(f"entitystatus not updated: {e}", key=email)
                 return
         ctx.emit(ev.RecordUpdated(**{**_fields(event), "planned": ctx.dry_run}))
@@ -454,7 +450,7 @@ class EntityPass:
             return
         try:
             new_id = await self.ns.create_record(table, body)
-        except Exception as e:
+        except REMOTE_ERRORS as e:
             ctx.error(f"not created in NetSuite: {e}", key=valid)
             return
         ctx.emit(event)

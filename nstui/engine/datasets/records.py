@@ -18,7 +18,6 @@ from typing import Any
 from nstui.engine import events as ev
 from nstui.engine.datasets.base import Action, PassContext, Plan
 from nstui.engine.rules.emails import normalize_email
-from nstui.engine.state import parse_iso
 from nstui.netsuite.suiteql import quote, ts
 
 ORDERS_COLLECTION = "Orders"
@@ -68,11 +67,7 @@ class RecordPass:
             plan = Plan(ctx)
             await self.build(page, plan)
             await plan.execute(self.bulk)
-            times = [t for t in (parse_iso(r.get("lastmodified_iso")) for r in page) if t]
-            if times:
-                self.state.set_watermark(ctx.dataset, max(times))
-            self.state.checkpoint()
-            ctx.progress()
+            ctx.page_done(page)
             if ctx.cancel.is_set():
                 return
 
