@@ -304,6 +304,23 @@ async def test_create_missing_contact_for_opt_out(make_env):
     assert len(rows) == 1 and rows[0]["globalsubscriptionstatus"] == 2
 
 
+async def test_create_missing_contact_for_opt_outs_from_before_the_first_sync(make_env):
+    env = make_env(create_missing="true")
+    add_customer(env, "customer@example.com")
+    add_contact(env, "contact@example.com")
+    for email in ("old-optout@example.com", "customer@example.com", "contact@example.com"):
+        env.mk.add_contact(email, {})
+        env.mk.contact_unsubscribes(email)
+    summary = await env.sync("customers", "contacts")
+    assert summary.datasets["contacts"].created >= 1
+    for email, count in (("old-optout@example.com", 1), ("customer@example.com", 0), ("contact@example.com", 1)):
+        assert len(env.ns.query("SELECT id FROM contact WHERE LOWER(email) = ?", (email,))) == count, email
+    created = env.ns.query("SELECT * FROM contact WHERE email = 'old-optout@example.com'")[0]
+    assert created["globalsubscriptionstatus"] == 2
+    again = await env.sync("customers", "contacts")
+    assert again.datasets["contacts"].created == 0
+
+
 async def test_opt_in_status_kept_in_a_field(make_env):
     """Seed 003: "You can use either the NetSuite marketing subscriptions or a
     field to store opt-in/out status." With a field, it is read and written

@@ -48,6 +48,10 @@ REST_NAMES = {
     "entityid": "entityId", "salesrep": "salesRep",
 }
 REFERENCE_FIELDS = {"entitystatus", "globalsubscriptionstatus", "salesrep"}
+#: Emails looked up in NetSuite with one SuiteQL query.
+LOOKUP_CHUNK = 200
+#: Older than any opt-out the platform keeps: "since the beginning".
+HISTORY_START = datetime(2000, 1, 1, tzinfo=timezone.utc)
 
 
 def rest_body(values: dict[str, Any], current: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -260,6 +264,8 @@ class EntityPass:
             ctx.progress()
             if ctx.cancel.is_set():
                 return
+        if mk_since is None:
+            await self.historic_opt_outs()
         self.state.set_watermark(ctx.dataset, mk_started, "marketing")
         self.state.checkpoint()
 
@@ -275,6 +281,9 @@ class EntityPass:
             link = self.state.link_by_email(email)
             if link is None:
                 unmatched[email] = out.reason
+                if len(unmatched) >= LOOKUP_CHUNK:
+                    await self.opt_outs_without_record(unmatched)
+                    unmatched = {}
             elif link.party.record_type == self.record_type:
                 known = self.state.shadows(email).get("status:mk")
                 if not (known and (known[1] or known[0] in ("unsubscribed", "bounced"))):
@@ -290,9 +299,7 @@ class EntityPass:
                 continue
             if not self.is_echo(contact, self.state.shadows(contact.email)):
                 touched.add(link.party.record_id)
-        if self.optins_on and self.optins.create_missing_contact and self.record_type == "contact":
-            for email, reason in unmatched.items():
-                await self.create_contact_for_opt_out(email, reason)
+        await self.opt_outs_without_record(unmatched)
         if self.writes_netsuite:
             await self.entity_list_joins(since)
         return touched
@@ -340,20 +347,51 @@ class EntityPass:
         self.state.drop_link(link.email)
         self.state.save_link(contact.email, link.party, contact.contact_id)
 
-    async def create_contact_for_opt_out(self, email: str, reason: str) -> None:
-        """Seed 003: "optionally allow the creation of a contact if we can't find
-        a match in NetSuite ... to ensure that NetSuite has the opt-out status"."""
-        ctx = self.ctx
-        valid, why = normalize_email(email)
-        if not valid:
-            ctx.skip(email, why)
+    @property
+    def creates_missing_contacts(self) -> bool:
+        return self.optins_on and self.optins.create_missing_contact and self.record_type == "contact"
+
+    async def historic_opt_outs(self) -> None:
+        """First run: the platform's opt-outs from before nstui, so that NetSuite
+        gets the ones it has no record of (read after the NetSuite pass, when
+        the records that have the emails are linked)."""
+        if not self.creates_missing_contacts:
             return
-        found = [r async for r in self.ns.suiteql(
-            "SELECT id FROM contact WHERE LOWER(email) = " + quote(valid) + " UNION ALL "
-            "SELECT id FROM customer WHERE LOWER(email) = " + quote(valid)
-        )]
-        if found:
-            return  # a record has the email: the normal pass links it
+        unmatched: dict[str, str] = {}
+        async for out in self.mk.opt_outs_since(HISTORY_START):
+            if self.state.link_by_email(out.email.lower()) is None:
+                unmatched[out.email.lower()] = out.reason
+                if len(unmatched) >= LOOKUP_CHUNK:
+                    await self.opt_outs_without_record(unmatched)
+                    unmatched = {}
+        await self.opt_outs_without_record(unmatched)
+
+    async def opt_outs_without_record(self, opt_outs: dict[str, str]) -> None:
+        """Seed 003: "optionally allow the creation of a contact if we can't find
+        a match in NetSuite ... to ensure that NetSuite has the opt-out status".
+        One SuiteQL look-up for a chunk of emails."""
+        if not self.creates_missing_contacts or not opt_outs:
+            return
+        valid: dict[str, str] = {}
+        for email, reason in opt_outs.items():
+            address, why = normalize_email(email)
+            if address:
+                valid[address] = reason
+            else:
+                self.ctx.skip(email, why)
+        if not valid:
+            return
+        emails = ", ".join(quote(e) for e in valid)
+        found = {str(r["email"]).lower() async for r in self.ns.suiteql(
+            f"SELECT email FROM contact WHERE LOWER(email) IN ({emails}) UNION ALL "
+            f"SELECT email FROM customer WHERE LOWER(email) IN ({emails})"
+        )}
+        for email, reason in valid.items():
+            if email not in found:  # a record that has the email is linked by the normal pass
+                await self.create_contact_for_opt_out(email, reason)
+
+    async def create_contact_for_opt_out(self, valid: str, reason: str) -> None:
+        ctx = self.ctx
         event = ev.RecordCreated(dataset=ctx.dataset, side="netsuite", key=valid,
                                  reason=f"{reason} in marketing, no NetSuite record: contact created with Soft Opt-Out")
         if ctx.dry_run:
