@@ -251,6 +251,18 @@ class RecordSkipped(RecordEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class FieldLeftOut(RecordEvent):
+    """One field's value cannot be synced (the rest of the record is)."""
+
+    kind: ClassVar[str] = "field_left_out"
+    level: ClassVar[Level] = "warning"
+    field: str = ""
+
+    def message(self) -> str:
+        return f"{self._prefix()}{self.dataset}: {self.key}: {self.field} left out: {self.reason}"
+
+
+@dataclass(frozen=True, kw_only=True)
 class StatusChanged(RecordEvent):
     kind: ClassVar[str] = "status_changed"
     old: str | None = None

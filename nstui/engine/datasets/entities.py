@@ -669,8 +669,8 @@ class EntityPass:
             if f.marketing.lower() == MOBILE:
                 ns_val, why = to_e164(ns_val, self.ds.default_country)
                 if why:
-                    self.ctx.emit(ev.RecordSkipped(dataset=self.ctx.dataset, side="marketing", key=rec.key,
-                                                   reason=f"mobile number: {why}", planned=self.ctx.dry_run))
+                    self.ctx.emit(ev.FieldLeftOut(dataset=self.ctx.dataset, side="marketing", key=rec.key,
+                                                  field="mobile number", reason=why, planned=self.ctx.dry_run))
                     continue
             mk_val = self.marketing_value(contact, f.marketing)
             direction = f.direction
