@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from rich.console import Group
+from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -23,11 +25,13 @@ Target = Literal["campaign", "global"]
 
 def _option(kind: str, d: DirectionText, current: str | None) -> Option:
     mark = "● " if d.value == current else "  "
-    text = Text()
-    text.append(f"{mark}{d.label}\n", style="bold")
-    text.append(f"    {d.meaning}\n")
-    text.append(f"    Master: {d.master}.  Blanks: {d.blanks}.")
-    return Option(text, id=f"{kind}:{d.value}")
+    # A grid, so that a wrapped explanation keeps its indent at 80 columns.
+    body = Table.grid()
+    body.add_column(width=4)
+    body.add_column()
+    body.add_row("", d.meaning)
+    body.add_row("", f"Master: {d.master}.  Blanks: {d.blanks}.")
+    return Option(Group(Text(f"{mark}{d.label}", style="bold"), body), id=f"{kind}:{d.value}")
 
 
 class DirectionsScreen(BaseScreen):
