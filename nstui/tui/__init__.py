@@ -22,5 +22,8 @@ def run_console(config_path: Path, *, theme: str | None = None) -> int:
     if app.hung_up or not sys.stdin.isatty():
         saved = app.session.write_recovery()
         if saved:
-            print(f"nstui: the terminal went away; unsaved edits are in {saved}", file=sys.stderr)
+            try:
+                print(f"nstui: the terminal went away; unsaved edits are in {saved}", file=sys.stderr)
+            except OSError:
+                pass  # the terminal it would go to is gone (hung up)
     return int(code or 0)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
+import sys
 from pathlib import Path
 
 from textual.app import App, SystemCommand
@@ -83,10 +85,18 @@ class NstuiApp(App[int]):
             # Through the event loop, so that it wakes up: a plain signal
             # handler would run only when some other event arrives.
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hang_up)
+            # SIGHUP does not always come (under make, the session leader gets
+            # it); a hung-up terminal is no longer a terminal. Textual's input
+            # thread would read its end of file forever.
+            self.set_interval(1.0, self._check_terminal)
 
     def on_unmount(self) -> None:
         if self.watch_hangup:
             asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
+
+    def _check_terminal(self) -> None:
+        if not self.hung_up and not os.isatty(sys.__stdin__.fileno()):
+            self._hang_up()
 
     def _hang_up(self) -> None:
         self.hung_up = True

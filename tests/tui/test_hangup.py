@@ -78,3 +78,29 @@ def test_hangup_writes_recovery_and_leaves_config_alone(tmp_path):
     assert config.read_bytes() == before
     recovery = tmp_path / "nstui.toml.recovery"
     assert "enable_connection = false" in recovery.read_text()
+
+
+def test_terminal_gone_without_sighup_writes_recovery(tmp_path):
+    """Under `make demo` the hang-up signal goes to make, not to the console:
+    the console notices that its terminal is gone and exits all the same."""
+    config = tmp_path / "nstui.toml"
+    config.write_text((ROOT / "sample_config.toml").read_text().replace("records = 2000", "records = 40"))
+    before = config.read_bytes()
+    # Popen gives the child no controlling terminal: closing our end hangs the
+    # terminal up without any SIGHUP, as under make.
+    term = Terminal([sys.executable, "-m", "nstui.cli", "--config", str(config)], tmp_path)
+    try:
+        term.wait_for(b"Campaign")
+        term.press(b"2")
+        term.wait_for(b"CAN-SPAM")
+        term.screen = b""
+        term.press(b" ")
+        term.wait_for(b"modified")
+        os.close(term.master)
+        term.proc.wait(timeout=20)
+    finally:
+        if term.proc.poll() is None:
+            term.proc.kill()
+    assert term.proc.returncode == 129
+    assert config.read_bytes() == before
+    assert "enable_connection = false" in (tmp_path / "nstui.toml.recovery").read_text()
