@@ -4,7 +4,8 @@
 
 For each size: generate the sandboxes, run a first full sync of customers and
 contacts, change 10 customers, run again; print records/s, API calls per
-system, and the peak resident memory of the process. Then the start-up time of
+system, how long the event loop stalled during the first sync (the console
+shares the loop with the engine), and the peak resident memory. Then the start-up time of
 `nstui validate`.
 """
 
@@ -45,9 +46,12 @@ async def one_size(records: int, latency_ms: float) -> None:
         gen = time.perf_counter() - t0
         try:
             engine = Engine(cfg, sandboxes=boxes)
+            stalls: list[float] = []
+            ticking = asyncio.create_task(tick(stalls))
             t0 = time.perf_counter()
             first = await engine.run_once(["customers", "contacts"])
             t_first = time.perf_counter() - t0
+            ticking.cancel()
             ids = [r["id"] for r in boxes.netsuite.query("SELECT id FROM customer WHERE email LIKE '%@%.%' AND globalsubscriptionstatus = 1 LIMIT 10")]
             for i in ids:
                 boxes.netsuite.update("customer", i, firstname=f"Bench{i}")
@@ -64,9 +68,21 @@ async def one_size(records: int, latency_ms: float) -> None:
         print(f"generate sandboxes       {gen:8.2f} s")
         print(f"first sync               {t_first:8.2f} s  {read / t_first:8.0f} records/s  "
               f"written {first.total.written}  API calls {first.api_calls}")
+        stalls.sort()
+        if stalls:
+            print(f"event-loop stalls           max {stalls[-1] * 1000:5.0f} ms  p99 {stalls[int(len(stalls) * 0.99)] * 1000:4.0f} ms"
+                  "  (what the console would feel during that sync)")
         print(f"incremental (10 changed) {t_second:8.2f} s  read {second.total.read}  written {second.total.written}  API calls {second.api_calls}")
         print(f"items + orders           {t_items:8.2f} s  written {items.total.written}  API calls {items.api_calls}")
         print(f"peak RSS so far          {peak_rss_mb():8.1f} MB")
+
+
+async def tick(stalls: list[float]) -> None:
+    """How late a 10 ms timer fires while the engine runs in the same loop."""
+    while True:
+        t = time.perf_counter()
+        await asyncio.sleep(0.01)
+        stalls.append(max(0.0, time.perf_counter() - t - 0.01))
 
 
 def startup() -> None:

@@ -31,6 +31,7 @@ from starlette.routing import Route
 from nstui.config import SandboxConfig
 from nstui.credentials import MarketingCredentials
 from nstui.sandbox.faults import Faults
+from nstui.sandbox.transport import EmbeddedTransport
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS contact (
@@ -109,7 +110,7 @@ class MarketingSandbox:
     # -- plumbing ------------------------------------------------------------------
 
     def transport(self) -> httpx.ASGITransport:
-        return httpx.ASGITransport(app=self.app)
+        return EmbeddedTransport(app=self.app)
 
     def close(self) -> None:
         self.db.close()

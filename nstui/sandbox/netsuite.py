@@ -12,8 +12,10 @@ serves ``app`` over HTTP with uvicorn.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
+import threading
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
@@ -43,6 +45,7 @@ from nstui.sandbox.netsuite_data import (
 from nstui.sandbox.netsuite_oauth import OAuthFailure, Verifier
 from nstui.sandbox.netsuite_records import ENTITY_TYPES, RecordError, Records
 from nstui.sandbox.netsuite_sql import SuiteQLError, register_functions, run_page
+from nstui.sandbox.transport import EmbeddedTransport
 
 MAX_ROWS = 100_000
 MAX_PAGE = 1000
@@ -110,6 +113,11 @@ class NetSuiteSandbox:
         self._verifier = Verifier(self.realm, credentials)
         self.db_path = Path(db_path)
         self.db = self._open(sandbox, fixture)
+        # SuiteQL reads run on their own connection in a worker thread, as a
+        # server would: a long query never stalls the event loop (the console
+        # keeps redrawing), and WAL keeps them from blocking the writes.
+        self._query_db = self._connect()
+        self._query_lock = threading.Lock()
         self.records = Records(self.db, self._now)
         self.app = Starlette(routes=[
             Route("/services/rest/query/v1/suiteql", self._gate("suiteql", self._suiteql), methods=["POST"]),
@@ -273,9 +281,10 @@ class NetSuiteSandbox:
         return int(row[key])
 
     def transport(self) -> httpx.ASGITransport:
-        return httpx.ASGITransport(app=self.app)
+        return EmbeddedTransport(app=self.app)
 
     def close(self) -> None:
+        self._query_db.close()
         self.db.close()
 
     # -- the gate ---------------------------------------------------------------------
@@ -368,7 +377,7 @@ class NetSuiteSandbox:
         if not isinstance(query, str):
             return error_response(400, "INVALID_CONTENT", 'The body must be {"q": "<SuiteQL query>"}.')
         try:
-            rows, total = run_page(self.db, query, limit=limit, offset=offset, cap=self.row_cap)
+            rows, total = await asyncio.to_thread(self._run_page, query, limit, offset)
         except SuiteQLError as e:
             return error_response(400, "INVALID_PARAMETER",
                                   "Invalid search query. Detailed unprocessed description follows. "
@@ -388,6 +397,10 @@ class NetSuiteSandbox:
             "links": links, "count": len(rows), "hasMore": has_more,
             "items": [{"links": [], **row} for row in rows], "offset": offset, "totalResults": total,
         }, media_type="application/vnd.oracle.resource+json; type=collection")
+
+    def _run_page(self, query: str, limit: int, offset: int) -> tuple[list[dict[str, str]], int]:
+        with self._query_lock:
+            return run_page(self._query_db, query, limit=limit, offset=offset, cap=self.row_cap)
 
     @staticmethod
     def _record_id(text: str) -> int:

@@ -32,7 +32,7 @@ async def test_never_more_than_concurrency_in_flight(make_sandbox, make_client, 
 async def test_sandbox_refuses_beyond_the_accounts_limit_and_the_client_recovers(make_sandbox, make_client):
     sandbox = make_sandbox(latency_ms=1, concurrency_limit=1)
     async with make_client(sandbox, concurrency=3, max_retries=20) as client:
-        client.backoff = Backoff(base=0.002, cap=0.005)
+        client.backoff = Backoff(base=0.002, cap=0.02)  # patience for ~0.4 s of 429s
         await hammer(client)
         assert client.calls["retry"] > 0  # 429 CONCURRENCY_LIMIT_EXCEEDED, retried
     assert sandbox.in_flight_max > 1

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from pathlib import Path
 
 import pytest
 
 from nstui.config import ConfigFile
+from nstui.engine import events as ev
 from nstui.tui.app import NstuiApp
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -313,6 +315,27 @@ async def test_sync_run_events_in_log_match_summary(config_path):
         assert (f"{t.created} created, {t.updated} updated, {t.deleted} deleted, {t.status_changes} status changes"
                 in log_text)
         assert f"{t.created} created" in screen_text(app)  # the progress panel's summary line
+
+
+async def test_console_keeps_running_during_a_sync(tmp_path):
+    """The engine shares the event loop with the console: its timers (redraws,
+    keys) keep firing while a sync runs, not only after it."""
+    path = tmp_path / "nstui.toml"
+    path.write_text((ROOT / "sample_config.toml").read_text().replace("records = 2000", "records = 1000"))
+    app = NstuiApp(path)
+    fired: list[float] = []
+    finished: list[float] = []
+    app.bus.listen(lambda e: finished.append(time.monotonic()) if isinstance(e, ev.RunFinished) else None)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("4")
+        for k in range(1, 11):
+            app.set_timer(0.1 * k, lambda: fired.append(time.monotonic()))
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause(1.1)
+    assert finished and len(fired) == 10
+    assert sum(t < finished[0] for t in fired) >= 3, "the console stood still while the engine ran"
 
 
 async def test_dry_run_shows_plan(config_path):

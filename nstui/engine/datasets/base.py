@@ -81,6 +81,13 @@ class PassContext:
         )
 
 
+async def breathe(i: int, every: int = 100) -> None:
+    """A turn for the event loop every ``every`` records: a page of 1,000 is
+    reconciled without any I/O, and the console must keep drawing meanwhile."""
+    if i % every == every - 1:
+        await asyncio.sleep(0)
+
+
 def _reason_class(reason: str) -> str:
     """Skips are counted by the kind of reason, not by its every detail."""
     head = reason.split(":")[0].split("(")[0].strip()
@@ -144,7 +151,8 @@ class Plan:
                     if key not in failed:
                         failed.add(key)
                         ctx.error(reason, key=key)
-        for action in self.actions:
+        for i, action in enumerate(self.actions):
+            await breathe(i)
             if action.key in failed:
                 continue
             if not ctx.dry_run and action.run is not None and action.bulk is None:

@@ -20,7 +20,7 @@ from typing import Any, Iterable
 
 from nstui.config import ADDRESS_FIELDS, WRITES_NETSUITE, EntityDatasetConfig
 from nstui.engine import events as ev
-from nstui.engine.datasets.base import Action, PassContext, Plan
+from nstui.engine.datasets.base import Action, PassContext, Plan, breathe
 from nstui.engine.errors import REMOTE_ERRORS, SafetyStop
 from nstui.engine.rules.duplicates import Party, link_decision, name_key
 from nstui.engine.rules.emails import normalize_email
@@ -532,7 +532,8 @@ class EntityPass:
         shadows = self.state.shadows_for(emails)
         plan = Plan(ctx)
         written: set[str] = set()
-        for rec in recs:
+        for i, rec in enumerate(recs):
+            await breathe(i)
             self.reconcile(rec, plan, old_links.get(rec.id), links, contacts, subs.get(rec.id, []),
                            shadows.get(rec.email or "", {}), written)
         await plan.execute(self.bulk)

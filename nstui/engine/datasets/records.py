@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from nstui.engine import events as ev
-from nstui.engine.datasets.base import Action, PassContext, Plan
+from nstui.engine.datasets.base import Action, PassContext, Plan, breathe
 from nstui.engine.rules.emails import normalize_email
 from nstui.netsuite.suiteql import quote, ts
 
@@ -141,7 +141,8 @@ class ItemsPass(RecordPass):
 
     async def build(self, rows: list[dict[str, Any]], plan: Plan) -> None:
         prices = await self.prices([int(r["id"]) for r in rows])
-        for row in rows:
+        for i, row in enumerate(rows):
+            await breathe(i)
             key = str(row["id"])
             if str(row.get("isinactive") or "F") == "T":
                 self.remove(plan, key, "item inactive")
@@ -238,7 +239,8 @@ class OrdersPass(RecordPass):
             emails[int(row["id"])] = normalize_email(raw)[0]
         wanted = sorted({e for e in emails.values() if e})
         contacts = await self.ctx.conn.marketing.get_contacts(wanted) if wanted else {}
-        for row in rows:
+        for i, row in enumerate(rows):
+            await breathe(i)
             key = str(row["id"])
             email = emails[int(row["id"])]
             if not email or email not in contacts:
