@@ -32,9 +32,10 @@ def screen_text(app: NstuiApp) -> str:
 
 
 async def ready(pilot) -> None:
+    """Workers done, and the sync log's batched writes (every 0.1 s) flushed."""
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await pilot.pause(0.25)
 
 
 async def pick(pilot, text: str) -> None:
