@@ -12,6 +12,7 @@ them.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import tempfile
@@ -550,7 +551,20 @@ class ConfigFile:
             return self.resolve(self.model.state.path)
         import platformdirs
 
-        return Path(platformdirs.user_data_dir("nstui")) / "state.sqlite"
+        return Path(platformdirs.user_data_dir("nstui")) / self.default_state_name()
+
+    def default_state_name(self) -> str:
+        """One state file per pair of systems: links and watermarks of one
+        NetSuite account and marketing account never meet another's (nor a
+        sandbox's, which lives in its own folder)."""
+        m = self.model
+        ends = [m.netsuite.mode, m.netsuite.account_id.lower(), m.marketing.mode, m.marketing.url,
+                m.marketing.parent_company, m.marketing.company, m.marketing.country_code]
+        if "sandbox" in (m.netsuite.mode, m.marketing.mode):
+            ends.append(str(self.sandbox_dir.resolve()))
+        digest = hashlib.sha256("\n".join(ends).encode()).hexdigest()[:10]
+        account = re.sub(r"[^a-z0-9_-]", "", m.netsuite.account_id.lower())
+        return f"state-{account}-{digest}.sqlite"
 
     @property
     def sandbox_dir(self) -> Path:

@@ -235,6 +235,24 @@ def test_relative_paths_resolve_against_the_file(tmp_path, monkeypatch):
     assert cfg.sandbox_dir == Path("/y/sb")
 
 
+def test_default_state_file_is_one_per_pair_of_accounts(tmp_path, monkeypatch):
+    monkeypatch.delenv("NSTUI_STATE", raising=False)
+    monkeypatch.delenv("NSTUI_SANDBOX_DIR", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+
+    def state_of(folder: str, extra: str = "") -> Path:
+        (tmp_path / folder).mkdir(exist_ok=True)
+        p = tmp_path / folder / "n.toml"
+        p.write_text(f"[netsuite]\naccount_id = \"123-SB1\"\n{extra}")
+        return ConfigFile.load(p).state_path
+
+    a = state_of("a")
+    assert a.parent == tmp_path / "data" / "nstui" and a.name.startswith("state-123-sb1-")
+    assert state_of("a") == a                                  # stable
+    assert state_of("b") != a                                  # another sandbox folder
+    assert state_of("a", "[marketing]\ncompany = \"Other\"\n") != a  # another marketing account
+
+
 # -- round trip --------------------------------------------------------------
 
 
