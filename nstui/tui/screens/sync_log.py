@@ -3,6 +3,8 @@ keys that start a sync (r), a dry run (p) or cancel one after its page (x)."""
 
 from __future__ import annotations
 
+from typing import Callable, Iterable
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -16,6 +18,10 @@ from nstui.tui.screens.base import BaseScreen
 
 LEVEL_STYLE = {"debug": "dim", "info": "", "warning": "yellow", "error": "bold red"}
 LEVEL_RANK = {"debug": 0, "info": 1, "warning": 2, "error": 3}
+#: Lines drawn in one go (a filter changed, or many events came at once). The
+#: console keeps every event; drawing tens of thousands of lines at once froze
+#: it for seconds.
+DRAWN_AT_ONCE = 1_000
 
 
 def render(event: ev.Event) -> Text:
@@ -56,29 +62,41 @@ class SyncLogScreen(BaseScreen):
         self.update_progress()
 
     def on_screen_resume(self) -> None:
-        self.rebuild()
+        self.flush()  # what came while another screen was shown; the rest is still drawn
 
     # -- filtering -------------------------------------------------------------------
 
-    def shown(self, event: ev.Event) -> bool:
-        level = self.query_one("#level", Select).value
+    def matcher(self) -> Callable[[ev.Event], bool]:
+        """The filters as they are now, read once for a whole batch of events."""
+        rank = LEVEL_RANK[str(self.query_one("#level", Select).value)]
         dataset = self.query_one("#dataset", Select).value
         needle = self.query_one("#search", Input).value.strip().lower()
-        if LEVEL_RANK[event.level] < LEVEL_RANK[str(level)]:
-            return False
-        if isinstance(event, ev.Progress):
-            return False
-        if dataset != "all" and event.dataset not in (dataset, None):
-            return False
-        return not needle or needle in event.message().lower()
+
+        def shown(event: ev.Event) -> bool:
+            if LEVEL_RANK[event.level] < rank or isinstance(event, ev.Progress):
+                return False
+            if dataset != "all" and event.dataset not in (dataset, None):
+                return False
+            return not needle or needle in event.message().lower()
+
+        return shown
+
+    def draw(self, events: Iterable[ev.Event], *, follow: bool) -> None:
+        log = self.query_one(RichLog)
+        lines = list(filter(self.matcher(), events))
+        if len(lines) > DRAWN_AT_ONCE:
+            log.write(Text(f"... {len(lines) - DRAWN_AT_ONCE} earlier lines not drawn; "
+                           "filter (l, s) or search (/) to see them", style="dim"), scroll_end=False)
+            lines = lines[-DRAWN_AT_ONCE:]
+        for event in lines:
+            log.write(render(event), scroll_end=False)
+        if follow and lines:
+            log.scroll_end(animate=False, immediate=False)
 
     def rebuild(self) -> None:
-        log = self.query_one(RichLog)
-        log.clear()
-        for event in self.nstui.events.all():
-            if self.shown(event):
-                log.write(render(event))
-        self.nstui.events.pending.clear()
+        self.query_one(RichLog).clear()
+        self.nstui.events.take()
+        self.draw(self.nstui.events.all(), follow=True)
 
     def flush(self) -> None:
         """Batched writes: one redraw per tick, however many events came."""
@@ -86,10 +104,7 @@ class SyncLogScreen(BaseScreen):
         if pending:
             log = self.query_one(RichLog)
             # Auto-scroll pauses while the admin has scrolled up.
-            follow = log.scroll_offset.y >= log.max_scroll_y - 1
-            for event in pending:
-                if self.shown(event):
-                    log.write(render(event), scroll_end=follow)
+            self.draw(pending, follow=log.scroll_offset.y >= log.max_scroll_y - 1)
         self.update_progress()
 
     def update_progress(self) -> None:
