@@ -10,6 +10,7 @@ from pathlib import Path
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -101,6 +102,11 @@ class NstuiApp(App[int]):
     def _hang_up(self) -> None:
         self.hung_up = True
         self.exit(129)
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        # Names from the admin and the remote systems are text, never markup.
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def refresh_title(self) -> None:
         mark = " [modified]" if self.session.dirty else ""

@@ -123,10 +123,13 @@ async def test_new_list_created_from_modal(config_path):
         await ready(pilot)
         await pilot.press("n")
         await pilot.pause()
-        await pilot.press(*list("Spring Sale"), "enter")
+        await pilot.press(*list("[b]Spring Sale"), "enter")   # a name, not markup
         await ready(pilot)
-        assert "Spring Sale" in app.list_names()
-        assert app.session.model.optins.campaign_subscriptions[0].list == "Spring Sale"
+        assert "[b]Spring Sale" in app.list_names()
+        assert app.session.model.optins.campaign_subscriptions[0].list == "[b]Spring Sale"
+        assert "[b]Spring Sale" in screen_text(app)
+        made = [n for n in app._notifications if "'[b]Spring Sale' created" in n.message]  # noqa: SLF001
+        assert made and not made[0].markup                      # the toast shows the name as typed
 
 
 # -- global subscription status -----------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer, Header
 
@@ -17,6 +18,12 @@ class BaseScreen(Screen[None]):
     @property
     def nstui(self) -> "NstuiApp":
         return self.app  # type: ignore[return-value]
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        # Messages carry names from the admin and the remote systems: a list
+        # called "[VIP]" is text, not markup.
+        self.app.notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def edit(self, change: Callable[..., None], done: str | None = None) -> bool:
         """Apply a change to the configuration, or refuse it in place."""
