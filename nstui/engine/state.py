@@ -12,6 +12,7 @@ at the end, so it can plan across pages and still write nothing.
 from __future__ import annotations
 
 import json
+import pickle
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -164,6 +165,35 @@ class StateStore:
             for row in self.db.execute(f"SELECT * FROM link WHERE email IN ({marks})", chunk):
                 found[row["email"]] = self._link(row)
         return found
+
+    # -- a first run's picture of the marketing platform -------------------
+    # A TEMP table: private to this connection and gone when it closes (or the
+    # process dies), so a killed first run simply takes it again. Rows are
+    # pickled MarketingContact objects that this process wrote itself.
+
+    def snapshot_start(self) -> None:
+        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS mk_snapshot (email TEXT PRIMARY KEY, contact BLOB)")
+        self.db.execute("DELETE FROM mk_snapshot")
+
+    def snapshot_put(self, contacts: Iterable[Any]) -> None:
+        self.db.executemany("INSERT OR REPLACE INTO mk_snapshot (email, contact) VALUES (?, ?)",
+                            ((c.email, pickle.dumps(c)) for c in contacts))
+
+    def snapshot_forget(self, emails: Iterable[str]) -> None:
+        self.db.executemany("DELETE FROM mk_snapshot WHERE email = ?", ((e,) for e in emails))
+
+    def snapshot_get(self, emails: Iterable[str]) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        batch = list(emails)
+        for i in range(0, len(batch), 500):
+            chunk = batch[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self.db.execute(f"SELECT email, contact FROM mk_snapshot WHERE email IN ({marks})", chunk):
+                found[row["email"]] = pickle.loads(row["contact"])  # noqa: S301 (our own rows)
+        return found
+
+    def snapshot_end(self) -> None:
+        self.db.execute("DROP TABLE IF EXISTS mk_snapshot")
 
     def count_links(self, record_type: str | None = None) -> int:
         if record_type:

@@ -90,8 +90,11 @@ def to_contact(c: wire.Contact) -> MarketingContact:
         suppressed=suppressed,
         data_fields=data,
         mobile_number=c.identifiers.mobileNumber,
-        lists={lst.id: None for lst in (c.lists or []) if lst.status != "suppressed" or suppressed},
+        lists={lst.id: None for lst in (c.lists or [])},
         updated=_utc(c.updated),
+        # A company suppression keeps the memberships as they were; a contact's
+        # own opt-out suppresses them.
+        suppressed_lists=set() if suppressed else {lst.id for lst in (c.lists or []) if lst.status == "suppressed"},
     )
 
 
@@ -310,10 +313,11 @@ class MarketingClient:
 
     # -- changed since -----------------------------------------------------------------
 
-    async def contacts_changed_since(self, since: datetime) -> AsyncIterator[MarketingContact]:
-        """Every contact modified at or after ``since`` (inclusive), paged by marker."""
-        path = (f"/contacts/v3?~modified=gte::{_iso(since)}&limit={V3_PAGE}"
-                "&include=channelProperties|lists&data-fields=[[ALL]]")
+    async def contacts_changed_since(self, since: datetime | None) -> AsyncIterator[MarketingContact]:
+        """Every contact modified at or after ``since`` (inclusive; None: every
+        contact of the account), paged by marker."""
+        where = f"~modified=gte::{_iso(since)}&" if since is not None else ""
+        path = f"/contacts/v3?{where}limit={V3_PAGE}&include=channelProperties|lists&data-fields=[[ALL]]"
         while True:
             page = await self._json("contacts.changed", "GET", path, wire.ContactsPage)
             for c in page.items:

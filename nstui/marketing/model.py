@@ -22,6 +22,12 @@ class MarketingContact:
     mobile_number: str | None
     lists: dict[int, datetime | None]  # list id -> when the membership last changed
     updated: datetime | None
+    #: Lists the contact is on but no longer mailed from (its opt-out suppressed
+    #: the membership): a member, yet not subscribed to what the list stands for.
+    suppressed_lists: set[int] = field(default_factory=set)
+
+    def subscribed_to(self, list_id: int) -> bool:
+        return list_id in self.lists and list_id not in self.suppressed_lists
 
 
 @dataclass

@@ -69,6 +69,30 @@ async def test_second_of_two_back_to_back_runs_changes_nothing(make_env):
     assert again.total.errors == 0
 
 
+async def test_first_run_snapshot_ends_as_reading_one_by_one(make_env, monkeypatch):
+    """A first run lists the platform's contacts instead of a GET per record:
+    the same end state, a fraction of the calls. Contacts that were on the
+    platform before (one unsubscribed, one with data) are taken into account."""
+    from nstui.engine.datasets import entities
+
+    ends, calls = [], []
+    for snapshot in (False, True):
+        monkeypatch.setattr(entities, "SNAPSHOT_FROM", 200 if snapshot else 10**9)
+        env = make_env(records=400, page_size=100)
+        emails = [r["email"].lower() for r in env.ns.query(
+            "SELECT email FROM customer WHERE email LIKE '%@%.%' AND isperson = 'T' ORDER BY id LIMIT 2")]
+        env.mk.add_contact(emails[0], {})
+        env.mk.contact_unsubscribes(emails[0])
+        env.mk.add_contact(emails[1], {"FIRSTNAME": "Old"})
+        summary = await env.sync("customers", "contacts")
+        ends.append(contacts_view(env))
+        calls.append(summary.api_calls["marketing"])
+        second = await env.sync("customers", "contacts")
+        assert second.total.written == 0, (snapshot, plan_view(env.events))
+    assert ends[0] == ends[1]
+    assert calls[1] < calls[0] / 2, calls
+
+
 async def test_dry_run_plan_equals_real_run(make_env):
     env = make_env(records=300)
     before = env.mk.dump()

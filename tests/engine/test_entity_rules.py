@@ -321,6 +321,28 @@ async def test_create_missing_contact_for_opt_outs_from_before_the_first_sync(ma
     assert again.datasets["contacts"].created == 0
 
 
+async def test_takeover_moves_an_unsubscribed_contact_between_entity_lists(make_env):
+    """An unsubscribed contact's memberships are still memberships: a later
+    stage that takes the link on another page moves it from Leads to
+    Customers, and the next run neither re-adds it nor reads our own join as
+    the admin's (which would set the customer back to a lead status)."""
+    env = make_env(page_size=5)
+    lead = add_customer(env, "moved@example.com", stage="LEAD", first="Mo", last="Ved")
+    for i in range(5):  # the two records land on different pages
+        add_customer(env, f"filler{i}@example.com", first=f"F{i}")
+    customer = add_customer(env, "moved@example.com", stage="CUSTOMER", first="Mo", last="Ved")
+    env.mk.add_contact("moved@example.com", {})
+    env.mk.contact_unsubscribes("moved@example.com")
+    await env.sync("customers")
+    lists = lists_of(env, "moved@example.com")
+    assert any(n.endswith("- Customers") for n in lists) and not any(n.endswith("- Leads") for n in lists)
+    statuses = {r["id"]: r["entitystatus"] for r in env.ns.query("SELECT id, entitystatus FROM customer")}
+    again = await env.sync("customers")
+    assert again.total.written == 0
+    assert {r["id"]: r["entitystatus"] for r in env.ns.query("SELECT id, entitystatus FROM customer")} == statuses
+    assert lead in statuses and customer in statuses
+
+
 async def test_opt_in_status_kept_in_a_field(make_env):
     """Seed 003: "You can use either the NetSuite marketing subscriptions or a
     field to store opt-in/out status." With a field, it is read and written

@@ -53,6 +53,9 @@ LOOKUP_CHUNK = 200
 #: From this many contacts written in a page on, they are read back with one
 #: changed-since read rather than a GET each.
 READ_BACK_IN_BULK = 20
+#: From this many NetSuite records on, a first run lists the platform's
+#: contacts instead of reading them one by one.
+SNAPSHOT_FROM = 200
 #: Older than any opt-out the platform keeps: "since the beginning".
 HISTORY_START = datetime(2000, 1, 1, tzinfo=timezone.utc)
 
@@ -143,6 +146,7 @@ class EntityPass:
         self.page_links: dict[str, Party] = {}
         self.deletes = 0
         self.links_at_start = 0
+        self.snapshot = False
         self.touched: set[int] = set()
         self.settled_before = datetime.min.replace(tzinfo=timezone.utc)
         self.writes_netsuite = any(f.direction in WRITES_NETSUITE for f in self.ds.fields)
@@ -228,6 +232,14 @@ class EntityPass:
     # -- the pass ----------------------------------------------------------
 
     async def run(self) -> None:
+        try:
+            await self._run()
+        finally:
+            if self.snapshot:
+                self.state.snapshot_end()
+                self.snapshot = False
+
+    async def _run(self) -> None:
         ctx = self.ctx
         await self.ensure_lists()
         self.links_at_start = self.state.count_links(self.record_type)
@@ -243,6 +255,8 @@ class EntityPass:
         if mk_since is not None:
             touched |= await self.marketing_changes(mk_since - overlap)
         select, from_, where = self.select()
+        if mk_since is None:
+            await self.take_snapshot(from_, where, since - overlap if since else None)
         async for page in self.ns.keyset_pages(
             select=select, from_=from_, where=where, key_time="c.lastmodifieddate", key_id="c.id",
             since=since - overlap if since else None, page_size=self.model.netsuite.page_size,
@@ -321,7 +335,7 @@ class EntityPass:
             for m in self.optins.campaign_subscriptions:
                 list_id = self.lists.get(m.list)
                 key = "sub:" + m.netsuite_subscription.lower()
-                if m.direction in WRITES_NETSUITE and key in shadows and (list_id in contact.lists) != shadows[key]:
+                if m.direction in WRITES_NETSUITE and key in shadows and contact.subscribed_to(list_id) != shadows[key]:
                     return False
         return True
 
@@ -528,7 +542,7 @@ class EntityPass:
         emails = {r.email for r in recs if r.email}
         emails |= {link.email for link in old_links.values() if link}
         links = self.state.links_for_emails(emails)
-        contacts = await self.mk.get_contacts(sorted(emails)) if emails else {}
+        contacts = await self.contacts_for(sorted(emails)) if emails else {}
         subs: dict[int, list[Any]] = {}
         if self.optins_on and self.optins.campaign_subscriptions and recs:
             subs = await self.ns.entity_subscriptions(self.record_type, [r.id for r in recs if r.email])
@@ -552,6 +566,9 @@ class EntityPass:
         done = sorted(written - plan.failed)
         if done and not ctx.dry_run:
             fresh = await self.read_back(done, writes_started - self.skew - timedelta(seconds=1))
+            if self.snapshot:
+                self.state.snapshot_put(fresh.values())
+                self.state.snapshot_forget(e for e in done if e not in fresh)
             for email, contact in fresh.items():
                 if self.optins_on:
                     self.state.set_shadow(email, "status:mk", [contact.status, contact.suppressed])
@@ -580,6 +597,42 @@ class EntityPass:
         if missing:
             found.update(await self.mk.get_contacts(missing))
         return found
+
+    async def take_snapshot(self, from_: str, where: str, since: datetime | None) -> None:
+        """First run: every NetSuite record's contact would be one GET (v3 reads
+        no batch by email). When the account holds no more than twice as many
+        contacts as NetSuite has records to read, listing them all, 1,000 a
+        page, into a private table costs a fraction of that; otherwise it
+        gives up and the GETs are made."""
+        cond = [where] if where else []
+        if since is not None:
+            cond.append(f"c.lastmodifieddate >= {quote(since)}")
+        count_q = f"SELECT COUNT(*) AS n FROM {from_}" + (f" WHERE {' AND '.join(cond)}" if cond else "")
+        rows = [r async for r in self.ns.suiteql(count_q)]
+        records = int(float(rows[0].get("n") or 0)) if rows else 0
+        if records < SNAPSHOT_FROM:
+            return
+        budget = 2 * records
+        self.state.snapshot_start()
+        seen, batch = 0, []
+        async for contact in self.mk.contacts_changed_since(None):
+            batch.append(contact)
+            seen += 1
+            if len(batch) >= 1000:
+                self.state.snapshot_put(batch)
+                batch = []
+            if seen > budget:
+                self.state.snapshot_end()
+                return
+        self.state.snapshot_put(batch)
+        self.snapshot = True
+
+    async def contacts_for(self, emails: list[str]) -> dict[str, MarketingContact]:
+        """The page's contacts as the platform has them: from the first run's
+        snapshot (kept current with what we write), else one GET each."""
+        if self.snapshot:
+            return self.state.snapshot_get(emails)
+        return await self.mk.get_contacts(emails)
 
     def reconcile(
         self,
@@ -820,7 +873,7 @@ class EntityPass:
             list_id = self.lists.get(m.list)
             sub = states.get(name)
             ns_val = bool(sub.subscribed) if sub else False
-            mk_val = contact is not None and list_id in contact.lists
+            mk_val = contact is not None and contact.subscribed_to(list_id)
             mk_time = (contact.lists.get(list_id) if contact and list_id in contact.lists else None) or (
                 contact.updated if contact else None)
             d = merge_field(m.direction, ns_val, mk_val, shadow=shadows.get("sub:" + name, NO_SHADOW),
