@@ -156,15 +156,16 @@ class StateStore:
         ).fetchone()
         return self._link(row) if row else None
 
-    def links_for_emails(self, emails: Iterable[str]) -> dict[str, Link]:
-        found: dict[str, Link] = {}
+    def _rows_for_emails(self, select: str, emails: Iterable[str]) -> Iterator[sqlite3.Row]:
+        """``select ... WHERE email IN (...)``, 500 emails a query (SQLite's
+        variable limit is well above; the statements stay small)."""
         batch = list(emails)
         for i in range(0, len(batch), 500):
             chunk = batch[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            for row in self.db.execute(f"SELECT * FROM link WHERE email IN ({marks})", chunk):
-                found[row["email"]] = self._link(row)
-        return found
+            yield from self.db.execute(f"{select} WHERE email IN ({','.join('?' * len(chunk))})", chunk)
+
+    def links_for_emails(self, emails: Iterable[str]) -> dict[str, Link]:
+        return {row["email"]: self._link(row) for row in self._rows_for_emails("SELECT * FROM link", emails)}
 
     # -- a first run's picture of the marketing platform -------------------
     # A TEMP table: private to this connection and gone when it closes (or the
@@ -183,14 +184,8 @@ class StateStore:
         self.db.executemany("DELETE FROM mk_snapshot WHERE email = ?", ((e,) for e in emails))
 
     def snapshot_get(self, emails: Iterable[str]) -> dict[str, Any]:
-        found: dict[str, Any] = {}
-        batch = list(emails)
-        for i in range(0, len(batch), 500):
-            chunk = batch[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            for row in self.db.execute(f"SELECT email, contact FROM mk_snapshot WHERE email IN ({marks})", chunk):
-                found[row["email"]] = pickle.loads(row["contact"])  # noqa: S301 (our own rows)
-        return found
+        rows = self._rows_for_emails("SELECT email, contact FROM mk_snapshot", emails)
+        return {row["email"]: pickle.loads(row["contact"]) for row in rows}  # noqa: S301 (our own rows)
 
     def snapshot_end(self) -> None:
         self.db.execute("DROP TABLE IF EXISTS mk_snapshot")
@@ -230,12 +225,8 @@ class StateStore:
 
     def shadows_for(self, emails: Iterable[str]) -> dict[str, dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}
-        batch = list(emails)
-        for i in range(0, len(batch), 500):
-            chunk = batch[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            for row in self.db.execute(f"SELECT * FROM shadow WHERE email IN ({marks})", chunk):
-                out.setdefault(row["email"], {})[row["field"]] = json.loads(row["value"])
+        for row in self._rows_for_emails("SELECT * FROM shadow", emails):
+            out.setdefault(row["email"], {})[row["field"]] = json.loads(row["value"])
         return out
 
     def set_shadow(self, email: str, field: str, value: Any) -> None:

@@ -52,7 +52,7 @@ class Terminal:
         self.drain(0.3)
 
 
-def test_hangup_writes_recovery_and_leaves_config_alone(tmp_path):
+def console_with_an_unsaved_edit(tmp_path: Path) -> tuple[Terminal, Path, bytes]:
     config = tmp_path / "nstui.toml"
     config.write_text((ROOT / "sample_config.toml").read_text().replace("records = 2000", "records = 40"))
     before = config.read_bytes()
@@ -64,6 +64,23 @@ def test_hangup_writes_recovery_and_leaves_config_alone(tmp_path):
         term.screen = b""
         term.press(b" ")                                 # Enable Connection off: an unsaved edit
         term.wait_for(b"modified")
+    except BaseException:
+        term.proc.kill()
+        os.close(term.master)
+        raise
+    return term, config, before
+
+
+def assert_recovered(term: Terminal, config: Path, before: bytes) -> None:
+    assert term.proc.returncode == 129
+    assert config.read_bytes() == before
+    recovery = config.with_name("nstui.toml.recovery")
+    assert "enable_connection = false" in recovery.read_text()
+
+
+def test_hangup_writes_recovery_and_leaves_config_alone(tmp_path):
+    term, config, before = console_with_an_unsaved_edit(tmp_path)
+    try:
         term.proc.send_signal(signal.SIGHUP)
         end = time.monotonic() + 20
         while term.proc.poll() is None and time.monotonic() < end:
@@ -73,34 +90,20 @@ def test_hangup_writes_recovery_and_leaves_config_alone(tmp_path):
         if term.proc.poll() is None:
             term.proc.kill()
         os.close(term.master)
-    assert term.proc.returncode == 129
+    assert_recovered(term, config, before)
     assert b"unsaved edits are in" in term.screen and b"Traceback" not in term.screen
-    assert config.read_bytes() == before
-    recovery = tmp_path / "nstui.toml.recovery"
-    assert "enable_connection = false" in recovery.read_text()
 
 
 def test_terminal_gone_without_sighup_writes_recovery(tmp_path):
     """Under `make demo` the hang-up signal goes to make, not to the console:
-    the console notices that its terminal is gone and exits all the same."""
-    config = tmp_path / "nstui.toml"
-    config.write_text((ROOT / "sample_config.toml").read_text().replace("records = 2000", "records = 40"))
-    before = config.read_bytes()
-    # Popen gives the child no controlling terminal: closing our end hangs the
-    # terminal up without any SIGHUP, as under make.
-    term = Terminal([sys.executable, "-m", "nstui.cli", "--config", str(config)], tmp_path)
+    the console notices that its terminal is gone and exits all the same.
+    (Popen gives the child no controlling terminal: closing our end hangs the
+    terminal up without any SIGHUP, as under make.)"""
+    term, config, before = console_with_an_unsaved_edit(tmp_path)
     try:
-        term.wait_for(b"Campaign")
-        term.press(b"2")
-        term.wait_for(b"CAN-SPAM")
-        term.screen = b""
-        term.press(b" ")
-        term.wait_for(b"modified")
         os.close(term.master)
         term.proc.wait(timeout=20)
     finally:
         if term.proc.poll() is None:
             term.proc.kill()
-    assert term.proc.returncode == 129
-    assert config.read_bytes() == before
-    assert "enable_connection = false" in (tmp_path / "nstui.toml.recovery").read_text()
+    assert_recovered(term, config, before)
