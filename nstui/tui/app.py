@@ -89,14 +89,15 @@ class NstuiApp(App[int]):
             # SIGHUP does not always come (under make, the session leader gets
             # it); a hung-up terminal is no longer a terminal. Textual's input
             # thread would read its end of file forever.
-            self.set_interval(1.0, self._check_terminal)
+            if _stdin_is_terminal():
+                self.set_interval(1.0, self._check_terminal)
 
     def on_unmount(self) -> None:
         if self.watch_hangup:
             asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
 
     def _check_terminal(self) -> None:
-        if not self.hung_up and not os.isatty(sys.__stdin__.fileno()):
+        if not self.hung_up and not _stdin_is_terminal():
             self._hang_up()
 
     def _hang_up(self) -> None:
@@ -262,3 +263,10 @@ class NstuiApp(App[int]):
         except Exception as e:
             self.notify(str(e), severity="error", timeout=8)
 
+
+def _stdin_is_terminal() -> bool:
+    stdin = sys.__stdin__
+    try:
+        return stdin is not None and os.isatty(stdin.fileno())
+    except (OSError, ValueError):  # closed
+        return False
