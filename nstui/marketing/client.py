@@ -212,8 +212,14 @@ class MarketingClient:
         if emails:
             await self.import_contacts([ContactWrite(email=e, lists=[list_id]) for e in emails])
 
-    async def remove_from_list(self, list_id: int, emails: Sequence[str]) -> None:
-        ids = [c.contact_id for c in (await self.get_contacts(emails)).values()]
+    async def remove_from_list(self, list_id: int, emails: Sequence[str], *,
+                               known_ids: dict[str, int] | None = None) -> None:
+        """v2 removes by contact id: the ids the caller knows are used, the
+        others read (one GET each)."""
+        known = known_ids or {}
+        unknown = [e for e in emails if e not in known]
+        ids = [known[e] for e in emails if e in known]
+        ids += [c.contact_id for c in (await self.get_contacts(unknown)).values()] if unknown else []
         for i in range(0, len(ids), V2_PAGE):
             await self._send("lists.remove", "POST", f"/v2/address-books/{list_id}/contacts/delete",
                              json=ids[i : i + V2_PAGE])
@@ -250,7 +256,9 @@ class MarketingClient:
             body["matchIdentifier"] = "email"
         if write.data_fields:
             body["dataFields"] = dict(write.data_fields)
-        if write.status is not None:
+        if write.suppressed:
+            body["channelProperties"] = {"email": {"emailType": "html", "status": "suppressed"}}
+        elif write.status is not None:
             body["channelProperties"] = {"email": {"emailType": "html", **to_wire(write.status)}}
         if write.lists:
             body["lists"] = list(write.lists)

@@ -40,6 +40,8 @@ class ContactWrite:
     data_fields: dict[str, Any] = field(default_factory=dict)
     mobile_number: str | None = None
     lists: list[int] = field(default_factory=list)
+    #: Suppressed (the company's block) in the same write, whatever ``status``.
+    suppressed: bool = False
 
 
 @dataclass

@@ -579,19 +579,22 @@ class EntityPass:
     async def read_back(self, emails: list[str], since: datetime) -> dict[str, MarketingContact]:
         """The contacts just written, as the platform now has them. v3 reads one
         contact per GET; for many, one changed-since read (1,000 a page) costs
-        a fraction. It gives up after three times as many contacts as wanted
-        (others are busy changing the account), and whatever it missed (a clock
-        behind ours) is read one by one."""
+        a fraction. The read starts a little before our writes (clocks
+        differ), so it also meets the previous pages' contacts; it gives up
+        after two pages of those plus three times as many contacts as wanted
+        (others are busy changing the account), and whatever it missed is read
+        one by one."""
         if len(emails) < READ_BACK_IN_BULK:
             return await self.mk.get_contacts(emails)
         wanted, found, seen = set(emails), {}, 0
+        budget = 3 * len(wanted) + 2 * 1000
         async for contact in self.mk.contacts_changed_since(since):
             if contact.email in wanted:
                 found[contact.email] = contact
                 if len(found) == len(wanted):
                     break
             seen += 1
-            if seen > 3 * len(wanted):
+            if seen > budget:
                 break
         missing = [e for e in emails if e not in found]
         if missing:
@@ -811,10 +814,18 @@ class EntityPass:
         elif d.marketing == "set_status":
             out.write.status = d.marketing_status  # type: ignore[assignment]
             out.marketing_fields.append("status")
-        if d.marketing in ("suppress", "unsuppress", "resubscribe") or (
-            d.marketing == "create" and d.marketing_status == "unsubscribed"
-        ):
-            verb = "suppress" if d.marketing == "create" else d.marketing
+        if d.marketing == "create" and d.marketing_status == "unsubscribed":
+            # A new contact is suppressed by the import that creates it: no call
+            # of its own. Counted once the import has taken it.
+            out.write.suppressed = True
+            plan.add(Action(
+                key=email,
+                event=ev.StatusChanged(dataset=ctx.dataset, side="marketing", key=email, old=old,
+                                       new="unsubscribed (suppressed)", rule=d.rule),
+                count="status_changes",
+            ))
+        elif d.marketing in ("suppress", "unsuppress", "resubscribe"):
+            verb = d.marketing
             call = {
                 "suppress": lambda: self.mk.suppress(email),
                 "unsuppress": lambda: self.mk.unsuppress(email),
@@ -923,6 +934,7 @@ class EntityPass:
             event=ev.ListChanged(dataset=self.ctx.dataset, side="marketing", key=email, list_name=list_name,
                                  action="add" if member else "remove", reason=reason),
             bulk=("list_add" if member else "list_remove", list_id),
+            payload=contact.contact_id,  # a removal names contacts by id
             count="list_changes",
         ))
 
@@ -941,7 +953,8 @@ class EntityPass:
         if kind == "list_add":
             await self.mk.add_to_list(group[1], emails)
         elif kind == "list_remove":
-            await self.mk.remove_from_list(group[1], emails)
+            known = {a.key: a.payload for a in actions if a.payload}
+            await self.mk.remove_from_list(group[1], emails, known_ids=known)
         return {}
 
 
