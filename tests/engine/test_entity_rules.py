@@ -223,11 +223,15 @@ async def test_opt_outs_import_as_unsubscribed_can_spam(make_env):
     env = make_env()
     add_customer(env, "so@example.com", status=2)
     add_customer(env, "co@example.com", status=4, first="Co")
-    await env.sync("customers")
+    summary = await env.sync("customers")
     for email in ("so@example.com", "co@example.com"):
         contact = env.mk.contact(email)
         assert contact["suppressed"] or contact["status"] == "unsubscribed"
         assert "VIP" not in lists_of(env, email)
+    # New contacts are suppressed by the import that creates them: per email a
+    # read before and a read back after, no PATCH of its own.
+    assert summary.datasets["customers"].status_changes == 2
+    assert [env.mk.requests[f"/contacts/v3/email/{e}"] for e in ("so@example.com", "co@example.com")] == [2, 2]
 
 
 async def test_opt_out_suppresses_and_opt_in_unsuppresses(make_env):
