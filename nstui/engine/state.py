@@ -172,12 +172,14 @@ class StateStore:
     # process dies), so a killed first run simply takes it again. Rows are
     # pickled MarketingContact objects that this process wrote itself.
 
-    def snapshot_start(self) -> None:
+    def snapshot_start(self, *, keep: bool = False) -> None:
         self.db.execute("CREATE TEMP TABLE IF NOT EXISTS mk_snapshot (email TEXT PRIMARY KEY, contact BLOB)")
-        self.db.execute("DELETE FROM mk_snapshot")
+        if not keep:
+            self.db.execute("DELETE FROM mk_snapshot")
 
-    def snapshot_put(self, contacts: Iterable[Any]) -> None:
-        self.db.executemany("INSERT OR REPLACE INTO mk_snapshot (email, contact) VALUES (?, ?)",
+    def snapshot_put(self, contacts: Iterable[Any], *, replace: bool = True) -> None:
+        verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
+        self.db.executemany(f"{verb} INTO mk_snapshot (email, contact) VALUES (?, ?)",
                             ((c.email, pickle.dumps(c)) for c in contacts))
 
     def snapshot_forget(self, emails: Iterable[str]) -> None:

@@ -112,6 +112,9 @@ class Action:
     #: (e.g. ("upsert",) or ("list_add", list_id)) instead of by ``run``.
     bulk: tuple[Any, ...] | None = None
     payload: Any = None
+    #: What ``run`` does to the contact on the platform ("suppress",
+    #: "unsuppress", "resubscribe", "delete"), for a dry run's picture of it.
+    platform: str | None = None
 
 
 BulkHandler = Callable[[tuple[Any, ...], list[Action]], Awaitable[dict[str, str]]]

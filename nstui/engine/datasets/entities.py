@@ -21,6 +21,7 @@ from typing import Any, Iterable
 from nstui.config import ADDRESS_FIELDS, WRITES_NETSUITE, EntityDatasetConfig
 from nstui.engine import events as ev
 from nstui.engine.datasets.base import Action, PassContext, Plan, breathe
+from nstui.engine.datasets.planned import planned_contact
 from nstui.engine.errors import REMOTE_ERRORS, SafetyStop
 from nstui.engine.rules.duplicates import Party, link_decision, name_key
 from nstui.engine.rules.emails import normalize_email
@@ -235,9 +236,11 @@ class EntityPass:
         try:
             await self._run()
         finally:
-            if self.snapshot:
+            # A dry run's picture of the platform lives on for the next data
+            # set of the run, and goes with its rolled-back state.
+            if self.snapshot and not self.ctx.dry_run:
                 self.state.snapshot_end()
-                self.snapshot = False
+            self.snapshot = False
 
     async def _run(self) -> None:
         ctx = self.ctx
@@ -564,9 +567,13 @@ class EntityPass:
         # What the platform made of our writes is the shadow: never a guess.
         written |= {a.key for a in plan.actions if getattr(a.event, "side", None) == "marketing"}
         done = sorted(written - plan.failed)
-        if done and not ctx.dry_run:
-            fresh = await self.read_back(done, writes_started - self.skew - timedelta(seconds=1))
-            if self.snapshot:
+        if done:
+            if ctx.dry_run:
+                fresh = self.planned_contacts(done, contacts, plan)
+            else:
+                fresh = await self.read_back(done, writes_started - self.skew - timedelta(seconds=1))
+            if self.snapshot or ctx.dry_run:
+                self.state.snapshot_start(keep=True)
                 self.state.snapshot_put(fresh.values())
                 self.state.snapshot_forget(e for e in done if e not in fresh)
             for email, contact in fresh.items():
@@ -616,26 +623,45 @@ class EntityPass:
         if records < SNAPSHOT_FROM:
             return
         budget = 2 * records
-        self.state.snapshot_start()
+        # A dry run keeps what its earlier data sets planned: it wins over the
+        # platform, which has not seen those writes.
+        dry = self.ctx.dry_run
+        self.state.snapshot_start(keep=dry)
         seen, batch = 0, []
         async for contact in self.mk.contacts_changed_since(None):
             batch.append(contact)
             seen += 1
             if len(batch) >= 1000:
-                self.state.snapshot_put(batch)
+                self.state.snapshot_put(batch, replace=not dry)
                 batch = []
             if seen > budget:
-                self.state.snapshot_end()
+                if not dry:
+                    self.state.snapshot_end()
                 return
-        self.state.snapshot_put(batch)
+        self.state.snapshot_put(batch, replace=not dry)
         self.snapshot = True
 
     async def contacts_for(self, emails: list[str]) -> dict[str, MarketingContact]:
         """The page's contacts as the platform has them: from the first run's
-        snapshot (kept current with what we write), else one GET each."""
+        snapshot (kept current with what we write), else one GET each; in a
+        dry run, as the earlier pages' planned writes would leave them."""
         if self.snapshot:
             return self.state.snapshot_get(emails)
-        return await self.mk.get_contacts(emails)
+        found = await self.mk.get_contacts(emails)
+        if self.ctx.dry_run:
+            self.state.snapshot_start(keep=True)
+            found.update(self.state.snapshot_get(emails))
+        return found
+
+    def planned_contacts(self, emails: list[str], contacts: dict[str, MarketingContact],
+                         plan: Plan) -> dict[str, MarketingContact]:
+        now = self.ctx.clock()
+        out: dict[str, MarketingContact] = {}
+        for email in emails:
+            contact = planned_contact(email, contacts.get(email), (a for a in plan.actions if a.key == email), now)
+            if contact is not None:
+                out[email] = contact
+        return out
 
     def reconcile(
         self,
@@ -743,7 +769,7 @@ class EntityPass:
             event=ev.RecordDeleted(dataset=self.ctx.dataset, side="marketing", key=email, reason=reason),
             run=lambda: self.mk.delete_contact(email),
             commit=[lambda: self.state.drop_link(email)],
-            count="deleted",
+            count="deleted", platform="delete",
         ))
 
     def reconcile_fields(self, rec: Rec, contact: MarketingContact | None, shadows: dict[str, Any], out: Outcome) -> None:
@@ -836,7 +862,7 @@ class EntityPass:
                 event=ev.StatusChanged(dataset=ctx.dataset, side="marketing", key=email, old=old,
                                        new=f"{d.marketing_status}" + (" (suppressed)" if verb == "suppress" else ""),
                                        rule=d.rule),
-                run=call, count="status_changes",
+                run=call, count="status_changes", platform=verb,
             ))
         elif d.marketing in ("create", "set_status") and d.rule:
             ctx.emit(ev.StatusChanged(dataset=ctx.dataset, side="marketing", key=email, old=old,

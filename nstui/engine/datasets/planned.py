@@ -1,0 +1,82 @@
+"""A dry run's picture of the marketing platform after the writes it plans.
+
+A real run reads back what the platform made of each page's writes, and the
+later pages reconcile against that. A dry run writes nothing, so without this
+a later page would meet, say, a contact an earlier page "created" as if it
+were still missing, and plan a second create where the real run updates.
+This applies the planned writes to the contacts as the platform would
+(the same rules as ``sandbox/marketing.py`` and Dotdigital's API).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Iterable
+
+from nstui.engine.datasets.base import Action
+from nstui.marketing.model import ContactWrite, MarketingContact
+
+#: The contact id of a contact that only a dry run's plan creates.
+PLANNED_ID = -1
+OPTED_OUT = ("unsubscribed", "bounced")
+
+
+def _written_status(before: MarketingContact, write: ContactWrite) -> tuple[str, bool]:
+    if write.suppressed:
+        return "unsubscribed", True
+    if write.status is None:
+        return before.status, before.suppressed
+    if write.status == "unsubscribed":
+        return "unsubscribed", before.suppressed
+    if before.suppressed or before.status in OPTED_OUT:
+        return before.status, before.suppressed  # an opt-out stays so unless resubscribed
+    if before.status == "active":
+        return "active", False  # engaged already: nothing to change
+    if write.status == "unconfirmed" and before.status == "onboarding":
+        return "onboarding", False
+    return write.status, False
+
+
+def planned_contact(email: str, before: MarketingContact | None, actions: Iterable[Action],
+                    now: datetime) -> MarketingContact | None:
+    """``before`` (None: not on the platform) after the actions for ``email``."""
+    contact = before
+    for action in actions:
+        if action.platform == "delete":
+            contact = None
+            continue
+        if contact is None:
+            # Created by this write: the status it asks for, else the
+            # platform's default (subscribed, single opt-in).
+            write = action.payload if isinstance(action.payload, ContactWrite) else ContactWrite(email=email)
+            contact = MarketingContact(
+                contact_id=PLANNED_ID, email=email, status=write.status or "onboarding", status_changed=now,
+                suppressed=False, data_fields={}, mobile_number=None, lists={}, updated=now,
+            )
+        contact = replace(contact, data_fields=dict(contact.data_fields), lists=dict(contact.lists),
+                          suppressed_lists=set(contact.suppressed_lists), updated=now)
+        if action.bulk == ("upsert",) and isinstance(action.payload, ContactWrite):
+            write = action.payload
+            contact.data_fields.update(write.data_fields)
+            if write.mobile_number:
+                contact.mobile_number = write.mobile_number
+            contact.lists.update({list_id: now for list_id in write.lists})
+            status, suppressed = _written_status(contact, write)
+            if (status, suppressed) != (contact.status, contact.suppressed):
+                contact.status, contact.suppressed, contact.status_changed = status, suppressed, now
+        elif action.bulk and action.bulk[0] == "list_add":
+            contact.lists[action.bulk[1]] = now
+        elif action.bulk and action.bulk[0] == "list_remove":
+            contact.lists.pop(action.bulk[1], None)
+        elif action.platform == "suppress":
+            contact.status, contact.suppressed, contact.status_changed = "unsubscribed", True, now
+        elif action.platform == "unsuppress":
+            contact.status, contact.suppressed, contact.status_changed = "onboarding", False, now
+        elif action.platform == "resubscribe":
+            contact.status, contact.suppressed, contact.status_changed = "unconfirmed", False, now
+        # An opt-out of the contact's own suppresses its memberships; a company
+        # suppression keeps them (as the client reads them).
+        opted_out = contact.status in OPTED_OUT and not contact.suppressed
+        contact.suppressed_lists = set(contact.lists) if opted_out else set()
+    return contact
