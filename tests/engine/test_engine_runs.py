@@ -73,11 +73,11 @@ async def test_first_run_snapshot_ends_as_reading_one_by_one(make_env, monkeypat
     """A first run lists the platform's contacts instead of a GET per record:
     the same end state, a fraction of the calls. Contacts that were on the
     platform before (one unsubscribed, one with data) are taken into account."""
-    from nstui.engine.datasets import entities
+    from nstui.engine.datasets import platform_view
 
     ends, calls = [], []
     for snapshot in (False, True):
-        monkeypatch.setattr(entities, "SNAPSHOT_FROM", 200 if snapshot else 10**9)
+        monkeypatch.setattr(platform_view, "SNAPSHOT_FROM", 200 if snapshot else 10**9)
         env = make_env(records=400, page_size=100)
         emails = [r["email"].lower() for r in env.ns.query(
             "SELECT email FROM customer WHERE email LIKE '%@%.%' AND isperson = 'T' ORDER BY id LIMIT 2")]

@@ -10,6 +10,7 @@ what a real run does.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -167,7 +168,7 @@ class Plan:
                     continue
             event = action.event
             if ctx.dry_run and isinstance(event, ev.RecordEvent):
-                event = _planned(event)
+                event = planned(event)
             ctx.emit(event)
             if action.count:
                 setattr(ctx.counts, action.count, getattr(ctx.counts, action.count) + 1)
@@ -179,10 +180,9 @@ class Plan:
         self.failed = failed
 
 
-def _planned(event: ev.RecordEvent) -> ev.RecordEvent:
-    import dataclasses
-
-    return dataclasses.replace(event, planned=True)
+def planned(event: ev.RecordEvent, is_planned: bool = True) -> ev.RecordEvent:
+    """The same event, marked as a dry run's plan (or not)."""
+    return dataclasses.replace(event, planned=is_planned)
 
 
 def _describe(e: Exception) -> str:

@@ -10,22 +10,27 @@ One pass of a data set:
    record with its contact (fresh from the platform), then the records noted
    in 2 that NetSuite did not change;
 4. advance the marketing watermark to the time the pass started.
+
+Step 2 lives in ``marketing_changes.py``; how the platform's contacts are read
+(snapshot, read-back, a dry run's picture) in ``platform_view.py``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable
+from typing import Any
 
 from nstui.config import ADDRESS_FIELDS, WRITES_NETSUITE, EntityDatasetConfig
 from nstui.engine import events as ev
-from nstui.engine.datasets.base import Action, PassContext, Plan, breathe
-from nstui.engine.datasets.planned import planned_contact
-from nstui.engine.errors import REMOTE_ERRORS, SafetyStop
+from nstui.engine.datasets.base import Action, PassContext, Plan, breathe, planned
+from nstui.engine.datasets.marketing_changes import MarketingSideChanges
+from nstui.engine.datasets.netsuite_fields import MOBILE, STAGE_LISTS, rest_body, to_marketing_value
+from nstui.engine.datasets.platform_view import PlatformContacts
+from nstui.engine.errors import SafetyStop
 from nstui.engine.rules.duplicates import Party, link_decision, name_key
 from nstui.engine.rules.emails import normalize_email
-from nstui.engine.rules.merge import NO_SHADOW, canon, merge_field
+from nstui.engine.rules.merge import NO_SHADOW, merge_field
 from nstui.engine.rules.phones import to_e164
 from nstui.engine.rules.status import (
     NS_OPTED_OUT,
@@ -38,69 +43,6 @@ from nstui.engine.rules.status import (
 from nstui.engine.state import parse_iso
 from nstui.marketing.model import ContactWrite, MarketingContact
 from nstui.netsuite.suiteql import quote, ts
-
-MOBILE = "mobilenumber"  # the marketing "field" that is the contact's Mobile Number
-STAGE_LISTS = {"LEAD": "Leads", "PROSPECT": "Prospects", "CUSTOMER": "Customers"}
-#: SuiteQL column -> REST record field, where they differ.
-REST_NAMES = {
-    "firstname": "firstName", "lastname": "lastName", "companyname": "companyName",
-    "mobilephone": "mobilePhone", "isperson": "isPerson", "entitystatus": "entityStatus",
-    "globalsubscriptionstatus": "globalSubscriptionStatus", "altphone": "altPhone",
-    "entityid": "entityId", "salesrep": "salesRep",
-}
-REFERENCE_FIELDS = {"entitystatus", "globalsubscriptionstatus", "salesrep"}
-#: Emails looked up in NetSuite with one SuiteQL query.
-LOOKUP_CHUNK = 200
-#: From this many contacts written in a page on, they are read back with one
-#: changed-since read rather than a GET each.
-READ_BACK_IN_BULK = 20
-#: From this many NetSuite records on, a first run lists the platform's
-#: contacts instead of reading them one by one.
-SNAPSHOT_FROM = 200
-#: Older than any opt-out the platform keeps: "since the beginning".
-HISTORY_START = datetime(2000, 1, 1, tzinfo=timezone.utc)
-
-
-def rest_body(values: dict[str, Any], current: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A record API body from SuiteQL-named values.
-
-    Address fields go through the ``addressBook`` sublist, whose default
-    billing line replaces the address whole: the fields not being changed are
-    sent with their current values (``current``), so none loses its value.
-    """
-    body: dict[str, Any] = {}
-    address: dict[str, Any] = {}
-    for name, value in values.items():
-        if name in ADDRESS_FIELDS:
-            address[name] = value
-            continue
-        key = REST_NAMES.get(name, name)
-        if name in REFERENCE_FIELDS and value not in (None, ""):
-            value = {"id": str(int(float(value)))}
-        elif name.startswith("is") and not isinstance(value, bool) and value is not None:
-            value = canon(value) is True
-        elif value is not None and not isinstance(value, (str, bool)):
-            value = str(value)
-        body[key] = value
-    if address:
-        line = {a: (current or {}).get(a) for a in ADDRESS_FIELDS}
-        line.update(address)
-        body["addressBook"] = {"items": [{
-            "defaultBilling": True,
-            "addressBookAddress": {k: (None if v in (None, "") else str(v)) for k, v in line.items()},
-        }]}
-    return body
-
-
-def to_marketing_value(netsuite_field: str, value: Any) -> Any:
-    """NetSuite's 'T'/'F' become yes/no values (seed 003: isPerson maps to a
-    yes/no data field, or a text field holding True or False)."""
-    if isinstance(value, str) and value in ("T", "F") and netsuite_field.startswith("is"):
-        return value == "T"
-    if value == "":
-        return None
-    return value
-
 
 @dataclass
 class Rec:
@@ -129,7 +71,7 @@ class Outcome:
     shadows: dict[str, Any] = field(default_factory=dict)  # committed with the record's writes
 
 
-class EntityPass:
+class EntityPass(MarketingSideChanges):
     record_type = "customer"
 
     def __init__(self, ctx: PassContext):
@@ -147,7 +89,7 @@ class EntityPass:
         self.page_links: dict[str, Party] = {}
         self.deletes = 0
         self.links_at_start = 0
-        self.snapshot = False
+        self.platform = PlatformContacts(ctx)
         self.touched: set[int] = set()
         self.settled_before = datetime.min.replace(tzinfo=timezone.utc)
         self.writes_netsuite = any(f.direction in WRITES_NETSUITE for f in self.ds.fields)
@@ -183,7 +125,7 @@ class EntityPass:
             if self.ctx.dry_run:
                 self.lists[name] = placeholder  # the plan needs an id; nothing is created
                 placeholder -= 1
-                self.ctx.emit(ev.RecordCreated(**{**_fields(event), "planned": True}))
+                self.ctx.emit(planned(event))
             else:
                 created = await self.mk.create_list(name)
                 self.lists[name] = created.id
@@ -236,11 +178,7 @@ class EntityPass:
         try:
             await self._run()
         finally:
-            # A dry run's picture of the platform lives on for the next data
-            # set of the run, and goes with its rolled-back state.
-            if self.snapshot and not self.ctx.dry_run:
-                self.state.snapshot_end()
-            self.snapshot = False
+            self.platform.end()
 
     async def _run(self) -> None:
         ctx = self.ctx
@@ -289,234 +227,6 @@ class EntityPass:
         self.state.set_watermark(ctx.dataset, mk_started, "marketing")
         self.state.checkpoint()
 
-    # -- the marketing side's changes --------------------------------------
-
-    async def marketing_changes(self, since: datetime) -> set[int]:
-        """Records whose contact changed on the marketing side since ``since``."""
-        ctx = self.ctx
-        touched: set[int] = set()
-        unmatched: dict[str, str] = {}
-        async for out in self.mk.opt_outs_since(since):
-            email = out.email.lower()
-            link = self.state.link_by_email(email)
-            if link is None:
-                unmatched[email] = out.reason
-                if len(unmatched) >= LOOKUP_CHUNK:
-                    await self.opt_outs_without_record(unmatched)
-                    unmatched = {}
-            elif link.party.record_type == self.record_type:
-                known = self.state.shadows(email).get("status:mk")
-                if not (known and (known[1] or known[0] in ("unsubscribed", "bounced"))):
-                    touched.add(link.party.record_id)  # an opt-out we have not seen yet
-        async for contact in self.mk.contacts_changed_since(since):
-            link = self.state.link_by_email(contact.email)
-            if link is None and contact.contact_id:
-                moved = self.state.link_by_contact_id(contact.contact_id)
-                if moved is not None and moved.party.record_type == self.record_type:
-                    await self.email_changed_in_marketing(moved, contact)
-                continue
-            if link is None or link.party.record_type != self.record_type:
-                continue
-            if not self.is_echo(contact, self.state.shadows(contact.email)):
-                touched.add(link.party.record_id)
-        await self.opt_outs_without_record(unmatched)
-        if self.writes_netsuite:
-            await self.entity_list_joins(since)
-        return touched
-
-    def is_echo(self, contact: MarketingContact, shadows: dict[str, Any]) -> bool:
-        """True when nothing we sync changed since our last write."""
-        for f in self.ds.fields:
-            if f.direction not in WRITES_NETSUITE:
-                continue
-            key = "f:" + f.netsuite
-            if key in shadows and canon(self.marketing_value(contact, f.marketing)) != canon(shadows[key]):
-                return False
-        if self.optins_on:
-            if shadows.get("status:mk") not in (None, [contact.status, contact.suppressed]):
-                return False
-            for m in self.optins.campaign_subscriptions:
-                list_id = self.lists.get(m.list)
-                key = "sub:" + m.netsuite_subscription.lower()
-                if m.direction in WRITES_NETSUITE and key in shadows and contact.subscribed_to(list_id) != shadows[key]:
-                    return False
-        return True
-
-    async def email_changed_in_marketing(self, link: Any, contact: MarketingContact) -> None:
-        """A linked contact's email changed on the platform: NetSuite follows,
-        unless it refuses (the address belongs to another record); a refusal is
-        reported once and not retried until the address changes again."""
-        ctx = self.ctx
-        key = f"{link.party.record_type} {link.party.record_id}"
-        if self.state.refused(ctx.dataset, key) == contact.email:
-            return
-        event = ev.RecordUpdated(dataset=ctx.dataset, side="netsuite", key=contact.email, fields=("email",),
-                                 reason=f"email changed in marketing from {link.email}")
-        if ctx.dry_run:
-            ctx.emit(ev.RecordUpdated(**{**_fields(event), "planned": True}))
-            ctx.counts.updated += 1
-            return
-        try:
-            await self.ns.patch_record(link.party.record_type, link.party.record_id, {"email": contact.email})
-        except REMOTE_ERRORS as e:
-            ctx.error(f"email change to {contact.email} refused by NetSuite: {e}", key=key)
-            self.state.set_refused(ctx.dataset, key, contact.email, str(e))
-            return
-        ctx.emit(event)
-        ctx.counts.updated += 1
-        self.state.drop_link(link.email)
-        self.state.save_link(contact.email, link.party, contact.contact_id)
-
-    @property
-    def creates_missing_contacts(self) -> bool:
-        return self.optins_on and self.optins.create_missing_contact and self.record_type == "contact"
-
-    async def historic_opt_outs(self) -> None:
-        """First run: the platform's opt-outs from before nstui, so that NetSuite
-        gets the ones it has no record of (read after the NetSuite pass, when
-        the records that have the emails are linked)."""
-        if not self.creates_missing_contacts:
-            return
-        unmatched: dict[str, str] = {}
-        async for out in self.mk.opt_outs_since(HISTORY_START):
-            if self.state.link_by_email(out.email.lower()) is None:
-                unmatched[out.email.lower()] = out.reason
-                if len(unmatched) >= LOOKUP_CHUNK:
-                    await self.opt_outs_without_record(unmatched)
-                    unmatched = {}
-        await self.opt_outs_without_record(unmatched)
-
-    async def opt_outs_without_record(self, opt_outs: dict[str, str]) -> None:
-        """Seed 003: "optionally allow the creation of a contact if we can't find
-        a match in NetSuite ... to ensure that NetSuite has the opt-out status".
-        One SuiteQL look-up for a chunk of emails."""
-        if not self.creates_missing_contacts or not opt_outs:
-            return
-        valid: dict[str, str] = {}
-        for email, reason in opt_outs.items():
-            address, why = normalize_email(email)
-            if address:
-                valid[address] = reason
-            else:
-                self.ctx.skip(email, why)
-        if not valid:
-            return
-        emails = ", ".join(quote(e) for e in valid)
-        found = {str(r["email"]).lower() async for r in self.ns.suiteql(
-            f"SELECT email FROM contact WHERE LOWER(email) IN ({emails}) UNION ALL "
-            f"SELECT email FROM customer WHERE LOWER(email) IN ({emails})"
-        )}
-        for email, reason in valid.items():
-            if email not in found:  # a record that has the email is linked by the normal pass
-                await self.create_contact_for_opt_out(email, reason)
-
-    async def create_contact_for_opt_out(self, valid: str, reason: str) -> None:
-        ctx = self.ctx
-        event = ev.RecordCreated(dataset=ctx.dataset, side="netsuite", key=valid,
-                                 reason=f"{reason} in marketing, no NetSuite record: contact created with Soft Opt-Out")
-        if ctx.dry_run:
-            ctx.emit(ev.RecordCreated(**{**_fields(event), "planned": True}))
-            ctx.counts.created += 1
-            return
-        local = valid.split("@")[0]
-        new_id = await self.ns.create_record(
-            "contact", {"email": valid, "firstName": local[:32], "lastName": "(marketing opt-out)",
-                        **self.status_body(SOFT_OPT_OUT)},
-        )
-        ctx.emit(event)
-        ctx.counts.created += 1
-        party = Party("contact", new_id, None, True, "")
-        self.state.save_link(valid, party)
-        self.state.set_shadow(valid, "status:ns", SOFT_OPT_OUT)
-
-    async def entity_list_joins(self, since: datetime) -> None:
-        """Seed 003: members of the integration's Customers / Leads / Prospects
-        (or Contacts) list are customer (contact) entities: a linked customer at
-        another stage gets the list's stage default entitystatus, and an
-        unlinked member is created in NetSuite."""
-        ctx = self.ctx
-        for list_name in self.entity_lists():
-            list_id = self.lists.get(list_name)
-            if list_id is None or list_id < 0:
-                continue
-            stage = next((s for s, k in STAGE_LISTS.items() if list_name.endswith(f"- {k}")), None)
-            async for email, member, _when in self.mk.list_changes_since(list_id, since):
-                if not member:
-                    continue
-                link = self.state.link_by_email(email.lower())
-                if link is not None:
-                    if (self.record_type == "customer" and link.party.record_type == "customer"
-                            and stage and (link.party.stage or "").upper() != stage):
-                        await self.set_stage(link.email, link.party, stage)
-                    continue
-                await self.create_from_marketing(email.lower(), stage)
-
-    async def default_status(self, stage: str) -> int | None:
-        rows = [r async for r in self.ns.suiteql(
-            "SELECT id FROM customerstatus WHERE stage = " + quote(stage) + " AND isdefault = 'T'")]
-        return int(rows[0]["id"]) if rows else None
-
-    async def set_stage(self, email: str, party: Party, stage: str) -> None:
-        ctx = self.ctx
-        status_id = await self.default_status(stage)
-        if status_id is None:
-            ctx.warn(f"no default customer status for stage {stage} in NetSuite")
-            return
-        event = ev.RecordUpdated(dataset=ctx.dataset, side="netsuite", key=email, fields=("entitystatus",),
-                                 reason=f"member of the {stage.title()}s list: stage default status")
-        if not ctx.dry_run:
-            try:
-                await self.ns.patch_record("customer", party.record_id, {"entityStatus": {"id": str(status_id)}})
-            except REMOTE_ERRORS as e:
-                ctx.error(f"entitystatus not updated: {e}", key=email)
-                return
-        ctx.emit(ev.RecordUpdated(**{**_fields(event), "planned": ctx.dry_run}))
-        ctx.counts.updated += 1
-        self.state.save_link(email, Party(party.record_type, party.record_id, stage, party.isperson, party.name))
-
-    async def create_from_marketing(self, email: str, stage: str | None) -> None:
-        ctx = self.ctx
-        valid, why = normalize_email(email)
-        if not valid:
-            ctx.skip(email, why)
-            return
-        table = "customer" if self.record_type == "customer" else "contact"
-        found = [r async for r in self.ns.suiteql(f"SELECT id FROM {table} WHERE LOWER(email) = {quote(valid)}")]
-        if found:
-            return  # already in NetSuite; the normal pass links it
-        contact = await self.mk.get_contact(valid)
-        if contact is None:
-            return
-        body: dict[str, Any] = {"email": valid}
-        for f in self.ds.fields:
-            if f.direction in WRITES_NETSUITE and f.netsuite not in ADDRESS_FIELDS:
-                value = self.marketing_value(contact, f.marketing)
-                if value not in (None, ""):
-                    body.update(rest_body({f.netsuite: value}))
-        if self.record_type == "customer":
-            status_id = await self.default_status(stage or "CUSTOMER")
-            if status_id is not None:
-                body["entityStatus"] = {"id": str(status_id)}
-            body.setdefault("isPerson", True)
-            if not body.get("lastName") and not body.get("companyName"):
-                body["lastName"] = valid.split("@")[0][:32]
-        event = ev.RecordCreated(dataset=ctx.dataset, side="netsuite", key=valid,
-                                 reason=f"member of {self.entity_list(stage)!r} with no NetSuite record")
-        if ctx.dry_run:
-            ctx.emit(ev.RecordCreated(**{**_fields(event), "planned": True}))
-            ctx.counts.created += 1
-            return
-        try:
-            new_id = await self.ns.create_record(table, body)
-        except REMOTE_ERRORS as e:
-            ctx.error(f"not created in NetSuite: {e}", key=valid)
-            return
-        ctx.emit(event)
-        ctx.counts.created += 1
-        self.state.set_pending(ctx.dataset, new_id, True)  # read it back through the normal pass
-
-    # -- one page ----------------------------------------------------------
-
     def marketing_value(self, contact: MarketingContact | None, name: str) -> Any:
         if contact is None:
             return None
@@ -545,7 +255,7 @@ class EntityPass:
         emails = {r.email for r in recs if r.email}
         emails |= {link.email for link in old_links.values() if link}
         links = self.state.links_for_emails(emails)
-        contacts = await self.contacts_for(sorted(emails)) if emails else {}
+        contacts = await self.platform.contacts_for(sorted(emails)) if emails else {}
         subs: dict[int, list[Any]] = {}
         if self.optins_on and self.optins.campaign_subscriptions and recs:
             subs = await self.ns.entity_subscriptions(self.record_type, [r.id for r in recs if r.email])
@@ -568,14 +278,8 @@ class EntityPass:
         written |= {a.key for a in plan.actions if getattr(a.event, "side", None) == "marketing"}
         done = sorted(written - plan.failed)
         if done:
-            if ctx.dry_run:
-                fresh = self.planned_contacts(done, contacts, plan)
-            else:
-                fresh = await self.read_back(done, writes_started - self.skew - timedelta(seconds=1))
-            if self.snapshot or ctx.dry_run:
-                self.state.snapshot_start(keep=True)
-                self.state.snapshot_put(fresh.values())
-                self.state.snapshot_forget(e for e in done if e not in fresh)
+            fresh = await self.platform.after_writes(done, contacts, plan,
+                                                     writes_started - self.skew - timedelta(seconds=1))
             for email, contact in fresh.items():
                 if self.optins_on:
                     self.state.set_shadow(email, "status:mk", [contact.status, contact.suppressed])
@@ -583,85 +287,15 @@ class EntityPass:
                 if link is not None and link.contact_id != contact.contact_id:
                     self.state.save_link(email, link.party, contact.contact_id)
 
-    async def read_back(self, emails: list[str], since: datetime) -> dict[str, MarketingContact]:
-        """The contacts just written, as the platform now has them. v3 reads one
-        contact per GET; for many, one changed-since read (1,000 a page) costs
-        a fraction. The read starts a little before our writes (clocks
-        differ), so it also meets the previous pages' contacts; it gives up
-        after two pages of those plus three times as many contacts as wanted
-        (others are busy changing the account), and whatever it missed is read
-        one by one."""
-        if len(emails) < READ_BACK_IN_BULK:
-            return await self.mk.get_contacts(emails)
-        wanted, found, seen = set(emails), {}, 0
-        budget = 3 * len(wanted) + 2 * 1000
-        async for contact in self.mk.contacts_changed_since(since):
-            if contact.email in wanted:
-                found[contact.email] = contact
-                if len(found) == len(wanted):
-                    break
-            seen += 1
-            if seen > budget:
-                break
-        missing = [e for e in emails if e not in found]
-        if missing:
-            found.update(await self.mk.get_contacts(missing))
-        return found
-
     async def take_snapshot(self, from_: str, where: str, since: datetime | None) -> None:
-        """First run: every NetSuite record's contact would be one GET (v3 reads
-        no batch by email). When the account holds no more than twice as many
-        contacts as NetSuite has records to read, listing them all, 1,000 a
-        page, into a private table costs a fraction of that; otherwise it
-        gives up and the GETs are made."""
+        """First run: how many NetSuite records the pass will read decides
+        whether listing the platform's contacts is cheaper (platform_view)."""
         cond = [where] if where else []
         if since is not None:
             cond.append(f"c.lastmodifieddate >= {quote(since)}")
         count_q = f"SELECT COUNT(*) AS n FROM {from_}" + (f" WHERE {' AND '.join(cond)}" if cond else "")
         rows = [r async for r in self.ns.suiteql(count_q)]
-        records = int(float(rows[0].get("n") or 0)) if rows else 0
-        if records < SNAPSHOT_FROM:
-            return
-        budget = 2 * records
-        # A dry run keeps what its earlier data sets planned: it wins over the
-        # platform, which has not seen those writes.
-        dry = self.ctx.dry_run
-        self.state.snapshot_start(keep=dry)
-        seen, batch = 0, []
-        async for contact in self.mk.contacts_changed_since(None):
-            batch.append(contact)
-            seen += 1
-            if len(batch) >= 1000:
-                self.state.snapshot_put(batch, replace=not dry)
-                batch = []
-            if seen > budget:
-                if not dry:
-                    self.state.snapshot_end()
-                return
-        self.state.snapshot_put(batch, replace=not dry)
-        self.snapshot = True
-
-    async def contacts_for(self, emails: list[str]) -> dict[str, MarketingContact]:
-        """The page's contacts as the platform has them: from the first run's
-        snapshot (kept current with what we write), else one GET each; in a
-        dry run, as the earlier pages' planned writes would leave them."""
-        if self.snapshot:
-            return self.state.snapshot_get(emails)
-        found = await self.mk.get_contacts(emails)
-        if self.ctx.dry_run:
-            self.state.snapshot_start(keep=True)
-            found.update(self.state.snapshot_get(emails))
-        return found
-
-    def planned_contacts(self, emails: list[str], contacts: dict[str, MarketingContact],
-                         plan: Plan) -> dict[str, MarketingContact]:
-        now = self.ctx.clock()
-        out: dict[str, MarketingContact] = {}
-        for email in emails:
-            contact = planned_contact(email, contacts.get(email), (a for a in plan.actions if a.key == email), now)
-            if contact is not None:
-                out[email] = contact
-        return out
+        await self.platform.take_snapshot(int(float(rows[0].get("n") or 0)) if rows else 0)
 
     def reconcile(
         self,
@@ -990,10 +624,4 @@ class CustomersPass(EntityPass):
 
 class ContactsPass(EntityPass):
     record_type = "contact"
-
-
-def _fields(event: ev.Event) -> dict[str, Any]:
-    import dataclasses
-
-    return {f.name: getattr(event, f.name) for f in dataclasses.fields(event)}
 

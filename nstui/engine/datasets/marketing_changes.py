@@ -1,0 +1,263 @@
+"""The marketing platform's side of a customers or contacts pass: what
+changed there since the last run (opt-outs, changed contacts, joins of the
+integration's lists), and what it asks of NetSuite (seed 003: an email
+changed in marketing, a member of a stage list, a contact for an unmatched
+opt-out). A mixin of ``EntityPass``, apart because it is the other direction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from nstui.config import ADDRESS_FIELDS, WRITES_NETSUITE
+from nstui.engine import events as ev
+from nstui.engine.datasets.base import planned
+from nstui.engine.datasets.netsuite_fields import STAGE_LISTS, rest_body
+from nstui.engine.errors import REMOTE_ERRORS
+from nstui.engine.rules.duplicates import Party
+from nstui.engine.rules.emails import normalize_email
+from nstui.engine.rules.merge import canon
+from nstui.engine.rules.status import SOFT_OPT_OUT
+from nstui.marketing.model import MarketingContact
+from nstui.netsuite.suiteql import quote
+
+#: Emails looked up in NetSuite with one SuiteQL query.
+LOOKUP_CHUNK = 200
+#: Older than any opt-out the platform keeps: "since the beginning".
+HISTORY_START = datetime(2000, 1, 1, tzinfo=timezone.utc)
+
+
+class MarketingSideChanges:
+    """Needs the attributes and helpers of ``EntityPass``."""
+
+    ctx: Any
+    state: Any
+    mk: Any
+    ns: Any
+
+    # -- the marketing side's changes --------------------------------------
+
+    async def marketing_changes(self, since: datetime) -> set[int]:
+        """Records whose contact changed on the marketing side since ``since``."""
+        touched: set[int] = set()
+        unmatched: dict[str, str] = {}
+        async for out in self.mk.opt_outs_since(since):
+            email = out.email.lower()
+            link = self.state.link_by_email(email)
+            if link is None:
+                unmatched[email] = out.reason
+                if len(unmatched) >= LOOKUP_CHUNK:
+                    await self.opt_outs_without_record(unmatched)
+                    unmatched = {}
+            elif link.party.record_type == self.record_type:
+                known = self.state.shadows(email).get("status:mk")
+                if not (known and (known[1] or known[0] in ("unsubscribed", "bounced"))):
+                    touched.add(link.party.record_id)  # an opt-out we have not seen yet
+        async for contact in self.mk.contacts_changed_since(since):
+            link = self.state.link_by_email(contact.email)
+            if link is None and contact.contact_id:
+                moved = self.state.link_by_contact_id(contact.contact_id)
+                if moved is not None and moved.party.record_type == self.record_type:
+                    await self.email_changed_in_marketing(moved, contact)
+                continue
+            if link is None or link.party.record_type != self.record_type:
+                continue
+            if not self.is_echo(contact, self.state.shadows(contact.email)):
+                touched.add(link.party.record_id)
+        await self.opt_outs_without_record(unmatched)
+        if self.writes_netsuite:
+            await self.entity_list_joins(since)
+        return touched
+
+    def is_echo(self, contact: MarketingContact, shadows: dict[str, Any]) -> bool:
+        """True when nothing we sync changed since our last write."""
+        for f in self.ds.fields:
+            if f.direction not in WRITES_NETSUITE:
+                continue
+            key = "f:" + f.netsuite
+            if key in shadows and canon(self.marketing_value(contact, f.marketing)) != canon(shadows[key]):
+                return False
+        if self.optins_on:
+            if shadows.get("status:mk") not in (None, [contact.status, contact.suppressed]):
+                return False
+            for m in self.optins.campaign_subscriptions:
+                list_id = self.lists.get(m.list)
+                key = "sub:" + m.netsuite_subscription.lower()
+                if m.direction in WRITES_NETSUITE and key in shadows and contact.subscribed_to(list_id) != shadows[key]:
+                    return False
+        return True
+
+    async def email_changed_in_marketing(self, link: Any, contact: MarketingContact) -> None:
+        """A linked contact's email changed on the platform: NetSuite follows,
+        unless it refuses (the address belongs to another record); a refusal is
+        reported once and not retried until the address changes again."""
+        ctx = self.ctx
+        key = f"{link.party.record_type} {link.party.record_id}"
+        if self.state.refused(ctx.dataset, key) == contact.email:
+            return
+        event = ev.RecordUpdated(dataset=ctx.dataset, side="netsuite", key=contact.email, fields=("email",),
+                                 reason=f"email changed in marketing from {link.email}")
+        if ctx.dry_run:
+            ctx.emit(planned(event))
+            ctx.counts.updated += 1
+            return
+        try:
+            await self.ns.patch_record(link.party.record_type, link.party.record_id, {"email": contact.email})
+        except REMOTE_ERRORS as e:
+            ctx.error(f"email change to {contact.email} refused by NetSuite: {e}", key=key)
+            self.state.set_refused(ctx.dataset, key, contact.email, str(e))
+            return
+        ctx.emit(event)
+        ctx.counts.updated += 1
+        self.state.drop_link(link.email)
+        self.state.save_link(contact.email, link.party, contact.contact_id)
+
+    @property
+    def creates_missing_contacts(self) -> bool:
+        return self.optins_on and self.optins.create_missing_contact and self.record_type == "contact"
+
+    async def historic_opt_outs(self) -> None:
+        """First run: the platform's opt-outs from before nstui, so that NetSuite
+        gets the ones it has no record of (read after the NetSuite pass, when
+        the records that have the emails are linked)."""
+        if not self.creates_missing_contacts:
+            return
+        unmatched: dict[str, str] = {}
+        async for out in self.mk.opt_outs_since(HISTORY_START):
+            if self.state.link_by_email(out.email.lower()) is None:
+                unmatched[out.email.lower()] = out.reason
+                if len(unmatched) >= LOOKUP_CHUNK:
+                    await self.opt_outs_without_record(unmatched)
+                    unmatched = {}
+        await self.opt_outs_without_record(unmatched)
+
+    async def opt_outs_without_record(self, opt_outs: dict[str, str]) -> None:
+        """Seed 003: "optionally allow the creation of a contact if we can't find
+        a match in NetSuite ... to ensure that NetSuite has the opt-out status".
+        One SuiteQL look-up for a chunk of emails."""
+        if not self.creates_missing_contacts or not opt_outs:
+            return
+        valid: dict[str, str] = {}
+        for email, reason in opt_outs.items():
+            address, why = normalize_email(email)
+            if address:
+                valid[address] = reason
+            else:
+                self.ctx.skip(email, why)
+        if not valid:
+            return
+        emails = ", ".join(quote(e) for e in valid)
+        found = {str(r["email"]).lower() async for r in self.ns.suiteql(
+            f"SELECT email FROM contact WHERE LOWER(email) IN ({emails}) UNION ALL "
+            f"SELECT email FROM customer WHERE LOWER(email) IN ({emails})"
+        )}
+        for email, reason in valid.items():
+            if email not in found:  # a record that has the email is linked by the normal pass
+                await self.create_contact_for_opt_out(email, reason)
+
+    async def create_contact_for_opt_out(self, valid: str, reason: str) -> None:
+        ctx = self.ctx
+        event = ev.RecordCreated(dataset=ctx.dataset, side="netsuite", key=valid,
+                                 reason=f"{reason} in marketing, no NetSuite record: contact created with Soft Opt-Out")
+        if ctx.dry_run:
+            ctx.emit(planned(event))
+            ctx.counts.created += 1
+            return
+        local = valid.split("@")[0]
+        new_id = await self.ns.create_record(
+            "contact", {"email": valid, "firstName": local[:32], "lastName": "(marketing opt-out)",
+                        **self.status_body(SOFT_OPT_OUT)},
+        )
+        ctx.emit(event)
+        ctx.counts.created += 1
+        party = Party("contact", new_id, None, True, "")
+        self.state.save_link(valid, party)
+        self.state.set_shadow(valid, "status:ns", SOFT_OPT_OUT)
+
+    async def entity_list_joins(self, since: datetime) -> None:
+        """Seed 003: members of the integration's Customers / Leads / Prospects
+        (or Contacts) list are customer (contact) entities: a linked customer at
+        another stage gets the list's stage default entitystatus, and an
+        unlinked member is created in NetSuite."""
+        for list_name in self.entity_lists():
+            list_id = self.lists.get(list_name)
+            if list_id is None or list_id < 0:
+                continue
+            stage = next((s for s, k in STAGE_LISTS.items() if list_name.endswith(f"- {k}")), None)
+            async for email, member, _when in self.mk.list_changes_since(list_id, since):
+                if not member:
+                    continue
+                link = self.state.link_by_email(email.lower())
+                if link is not None:
+                    if (self.record_type == "customer" and link.party.record_type == "customer"
+                            and stage and (link.party.stage or "").upper() != stage):
+                        await self.set_stage(link.email, link.party, stage)
+                    continue
+                await self.create_from_marketing(email.lower(), stage)
+
+    async def default_status(self, stage: str) -> int | None:
+        rows = [r async for r in self.ns.suiteql(
+            "SELECT id FROM customerstatus WHERE stage = " + quote(stage) + " AND isdefault = 'T'")]
+        return int(rows[0]["id"]) if rows else None
+
+    async def set_stage(self, email: str, party: Party, stage: str) -> None:
+        ctx = self.ctx
+        status_id = await self.default_status(stage)
+        if status_id is None:
+            ctx.warn(f"no default customer status for stage {stage} in NetSuite")
+            return
+        event = ev.RecordUpdated(dataset=ctx.dataset, side="netsuite", key=email, fields=("entitystatus",),
+                                 reason=f"member of the {stage.title()}s list: stage default status")
+        if not ctx.dry_run:
+            try:
+                await self.ns.patch_record("customer", party.record_id, {"entityStatus": {"id": str(status_id)}})
+            except REMOTE_ERRORS as e:
+                ctx.error(f"entitystatus not updated: {e}", key=email)
+                return
+        ctx.emit(planned(event, ctx.dry_run))
+        ctx.counts.updated += 1
+        self.state.save_link(email, Party(party.record_type, party.record_id, stage, party.isperson, party.name))
+
+    async def create_from_marketing(self, email: str, stage: str | None) -> None:
+        ctx = self.ctx
+        valid, why = normalize_email(email)
+        if not valid:
+            ctx.skip(email, why)
+            return
+        table = "customer" if self.record_type == "customer" else "contact"
+        found = [r async for r in self.ns.suiteql(f"SELECT id FROM {table} WHERE LOWER(email) = {quote(valid)}")]
+        if found:
+            return  # already in NetSuite; the normal pass links it
+        contact = await self.mk.get_contact(valid)
+        if contact is None:
+            return
+        body: dict[str, Any] = {"email": valid}
+        for f in self.ds.fields:
+            if f.direction in WRITES_NETSUITE and f.netsuite not in ADDRESS_FIELDS:
+                value = self.marketing_value(contact, f.marketing)
+                if value not in (None, ""):
+                    body.update(rest_body({f.netsuite: value}))
+        if self.record_type == "customer":
+            status_id = await self.default_status(stage or "CUSTOMER")
+            if status_id is not None:
+                body["entityStatus"] = {"id": str(status_id)}
+            body.setdefault("isPerson", True)
+            if not body.get("lastName") and not body.get("companyName"):
+                body["lastName"] = valid.split("@")[0][:32]
+        event = ev.RecordCreated(dataset=ctx.dataset, side="netsuite", key=valid,
+                                 reason=f"member of {self.entity_list(stage)!r} with no NetSuite record")
+        if ctx.dry_run:
+            ctx.emit(planned(event))
+            ctx.counts.created += 1
+            return
+        try:
+            new_id = await self.ns.create_record(table, body)
+        except REMOTE_ERRORS as e:
+            ctx.error(f"not created in NetSuite: {e}", key=valid)
+            return
+        ctx.emit(event)
+        ctx.counts.created += 1
+        self.state.set_pending(ctx.dataset, new_id, True)  # read it back through the normal pass
+
+    # -- one page ----------------------------------------------------------
