@@ -291,8 +291,8 @@ class FieldMapping(Model):
     netsuite: str = Field(min_length=1, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     marketing: str = Field(min_length=1)
     direction: Direction = "netsuite_to_bronto"
-    #: NetSuite's field type when known (the console records it from NetSuite's
-    #: metadata); "multiselect" cannot be mapped on items (seed 003).
+    #: NetSuite's field type, as the admin gives it; "multiselect" cannot be
+    #: mapped on items (seed 003).
     netsuite_type: str | None = None
 
 

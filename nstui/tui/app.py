@@ -104,6 +104,11 @@ class NstuiApp(App[int]):
         self.hung_up = True
         self.exit(129)
 
+    def open_field_mappings(self) -> None:
+        from nstui.tui.screens.field_mappings import FieldMappingsScreen
+
+        self.push_screen(FieldMappingsScreen())
+
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = False) -> None:
         # Names from the admin and the remote systems are text, never markup.
@@ -254,6 +259,8 @@ class NstuiApp(App[int]):
                           lambda: self.run_worker(self._palette_ping("netsuite"), exit_on_error=False)),
             SystemCommand("Test marketing connection", "A request to the marketing platform (m on screen 5)",
                           lambda: self.run_worker(self._palette_ping("marketing"), exit_on_error=False)),
+            SystemCommand("Field mappings", "NetSuite field -> marketing field of each data set (f on screen 5)",
+                          self.open_field_mappings),
         ]
         return commands
 

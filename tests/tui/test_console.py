@@ -303,6 +303,44 @@ async def test_data_set_settings_of_seed_003_edited_and_saved(config_path):
     assert saved.orders.link_field == "custbody_alt_email"
 
 
+async def test_field_mappings_added_refused_and_deleted(config_path):
+    app = NstuiApp(config_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("5", "f")
+        await pilot.pause()
+        before = [f.netsuite for f in app.session.model.datasets.customers.fields]
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press(*list("custentity_tier"), "tab", *list("TIER"), "ctrl+o")
+        await pilot.pause()
+        fields = app.session.model.datasets.customers.fields
+        assert [f.netsuite for f in fields] == [*before, "custentity_tier"] and fields[-1].marketing == "TIER"
+        await pilot.press("d", "y")                      # the new row is selected: deleted, confirmed
+        await pilot.pause()
+        assert [f.netsuite for f in app.session.model.datasets.customers.fields] == before
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press(*list("altphone"), "tab", *list("ALTPHONE"), "ctrl+o")
+        await pilot.pause()
+
+        items_before = list(app.session.model.datasets.items.fields)
+        await pilot.press("s", "s")                      # items
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press(*list("custitem_colors"), "tab", *list("COLORS"), "tab", "tab")
+        await pick(pilot, "mul")                         # a multiple-select field
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert app.session.model.datasets.items.fields == items_before   # seed 003: refused
+        assert any("multi-select" in str(n.message) for n in app._notifications)  # noqa: SLF001
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    saved = ConfigFile.load(config_path).model.datasets.customers.fields
+    assert [f.netsuite for f in saved] == [*before, "altphone"]
+    assert "# " in config_path.read_text()               # the comments are still there
+
+
 # -- the sync log ------------------------------------------------------------------------------
 
 
@@ -387,14 +425,15 @@ async def test_log_filters_and_search(config_path):
         ("2", ["Enable Connection", "Sync Direction", "Soft Opt-In Status", "Onboarding"]),
         ("3", ["Campaign subscription directions", "Bronto to NetSuite", "Master:"]),
         ("4", ["No run yet", "r Run sync", "p Dry run"]),
-        ("5", ["NetSuite", "1234567_SB1", "not set", "Test NetSuite"]),
+        ("5", ["NetSuite", "1234567_SB1", "not set", "Test NetSuite", "f Field mappings"]),
+        ("5f", ["Field mappings of customers", "firstname", "FIRSTNAME", "Both Directions", "a Add"]),
     ],
 )
 async def test_screen_capture_80x24(config_path, key, expected):
     app = NstuiApp(config_path)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot)
-        await pilot.press(key)
+        await pilot.press(*key)
         await pilot.pause()
         text = screen_text(app)
         for piece in expected:

@@ -30,6 +30,7 @@ class ConnectionScreen(BaseScreen):
     BINDINGS = [
         Binding("t", "test_netsuite", "Test NetSuite"),
         Binding("m", "test_marketing", "Test marketing"),
+        Binding("f", "field_mappings", "Field mappings"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -142,6 +143,13 @@ class ConnectionScreen(BaseScreen):
         if key == "custom_fields":
             return ", ".join(value)
         return value or ""
+
+    def action_field_mappings(self) -> None:
+        from nstui.tui.screens.field_mappings import FieldMappingsScreen
+
+        focused = self.focused.id if self.focused is not None and self.focused.id else ""
+        dataset = focused.partition("-")[0]
+        self.app.push_screen(FieldMappingsScreen(dataset if dataset in DATASETS else "customers"))
 
     def action_test_netsuite(self) -> None:
         self.test("netsuite")

@@ -1,0 +1,89 @@
+"""The editor of one field mapping: NetSuite field -> marketing field, with a
+direction (seed 003: "field mappings", each with its own direction)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from nstui.config import DIRECTIONS, FieldMapping
+from nstui.tui.texts import LABELS
+
+TYPES = [("not known", ""), ("text", "text"), ("checkbox", "checkbox"), ("list/record", "select"),
+         ("multiple select", "multiselect"), ("date", "date"), ("number", "number")]
+
+
+class FieldMappingModal(ModalScreen["FieldMapping | None"]):
+    AUTO_FOCUS = "#netsuite"
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+o", "ok", "OK")]
+
+    def __init__(self, dataset: str, current: FieldMapping | None = None):
+        super().__init__()
+        self.dataset = dataset
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        c = self.current
+        one_way = self.dataset in ("items", "orders")  # the catalog and order data only go to marketing
+        directions = ["netsuite_to_bronto"] if one_way else list(DIRECTIONS)
+        with Vertical(classes="modal wide"):
+            yield Label(Text(f"{'Edit' if c else 'New'} field mapping: {self.dataset}"), classes="title")
+            yield Label("NetSuite field (its SuiteQL name, e.g. phone, custentity_tier)")
+            yield Input(c.netsuite if c else "", id="netsuite", placeholder="custentity_tier", compact=True)
+            yield Label("Marketing field (a data field, or mobileNumber)")
+            yield Input(c.marketing if c else "", id="marketing", placeholder="TIER", compact=True)
+            yield Label("Direction")
+            yield Select([(LABELS[d], d) for d in directions], id="direction", allow_blank=False,
+                         value=c.direction if c and c.direction in directions else directions[0], compact=True)
+            yield Label("NetSuite field type")
+            yield Select(TYPES, id="type", allow_blank=False, value=(c.netsuite_type or "") if c else "",
+                         compact=True)
+            yield Static("", id="problem", classes="problem")
+            with Horizontal(classes="buttons"):
+                yield Button("OK (ctrl+o)", id="ok", variant="primary")
+                yield Button("Cancel (esc)", id="cancel")
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def action_ok(self) -> None:
+        netsuite = self.query_one("#netsuite", Input).value.strip()
+        marketing = self.query_one("#marketing", Input).value.strip()
+        if not netsuite or not marketing:
+            self.query_one("#problem", Static).update("Name the NetSuite field and the marketing field.")
+            return
+        kind = str(self.query_one("#type", Select).value or "")
+        try:
+            mapping = FieldMapping(netsuite=netsuite, marketing=marketing,
+                                   direction=str(self.query_one("#direction", Select).value),
+                                   netsuite_type=kind or None)
+        except ValueError as e:
+            self.query_one("#problem", Static).update(Text(_first_problem(e)))
+            return
+        self.dismiss(mapping)
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.action_ok()
+
+    @on(Button.Pressed, "#ok")
+    def _ok(self) -> None:
+        self.action_ok()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(None)
+
+
+def _first_problem(e: ValueError) -> str:
+    errors = getattr(e, "errors", None)
+    if callable(errors):
+        first = errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return f"{where}: {first.get('msg', '')}" if where else str(first.get("msg", ""))
+    return str(e)
