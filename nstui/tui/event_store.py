@@ -29,6 +29,10 @@ class EventStore:
     def all(self) -> Iterable[ev.Event]:
         return list(self._all)
 
-    def take(self) -> list[ev.Event]:
-        taken, self.pending = self.pending, []
+    def take(self, limit: int | None = None) -> list[ev.Event]:
+        """The events not drawn yet, oldest first (at most ``limit``)."""
+        if limit is None or len(self.pending) <= limit:
+            taken, self.pending = self.pending, []
+            return taken
+        taken, self.pending = self.pending[:limit], self.pending[limit:]
         return taken

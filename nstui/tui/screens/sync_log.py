@@ -22,6 +22,7 @@ LEVEL_RANK = {"debug": 0, "info": 1, "warning": 2, "error": 3}
 #: console keeps every event; drawing tens of thousands of lines at once froze
 #: it for seconds.
 DRAWN_AT_ONCE = 1_000
+PER_TICK = 150
 
 
 def render(event: ev.Event) -> Text:
@@ -99,8 +100,10 @@ class SyncLogScreen(BaseScreen):
         self.draw(self.nstui.events.all(), follow=True)
 
     def flush(self) -> None:
-        """Batched writes: one redraw per tick, however many events came."""
-        pending = self.nstui.events.take()
+        """Batched writes: one redraw per tick, and at most PER_TICK events
+        (a page's thousand events are drawn over a few ticks, not in one that
+        keeps the keys waiting)."""
+        pending = self.nstui.events.take(PER_TICK)
         if pending:
             log = self.query_one(RichLog)
             # Auto-scroll pauses while the admin has scrolled up.
