@@ -22,7 +22,7 @@ LEVEL_RANK = {"debug": 0, "info": 1, "warning": 2, "error": 3}
 #: console keeps every event; drawing tens of thousands of lines at once froze
 #: it for seconds.
 DRAWN_AT_ONCE = 1_000
-PER_TICK = 150
+PER_TICK = 300
 
 
 def render(event: ev.Event) -> Text:
