@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import sys
 from pathlib import Path
@@ -32,6 +33,10 @@ SCREENS = {
     "log": ("4", "Sync log"),
     "connection": ("5", "Connection and data sets"),
 }
+
+
+#: Screen actions that the palette offers already under their own names.
+IN_PALETTE_ALREADY = {"run", "dry_run", "cancel", "test_netsuite", "test_marketing", "field_mappings"}
 
 
 class NstuiApp(App[int]):
@@ -262,7 +267,20 @@ class NstuiApp(App[int]):
             SystemCommand("Field mappings", "NetSuite field -> marketing field of each data set (f on screen 5)",
                           self.open_field_mappings),
         ]
-        return commands
+        return commands + self._screen_commands(screen, {c.title for c in commands})
+
+    def _screen_commands(self, screen: Screen, taken: set[str]) -> list[SystemCommand]:
+        """The actions of the screen on show, each as a palette entry too."""
+        where = re.sub(r"(?<!^)(?=[A-Z])", " ", type(screen).__name__.removesuffix("Screen"))
+        out: list[SystemCommand] = []
+        for binding in getattr(screen, "BINDINGS", []):
+            if (not isinstance(binding, Binding) or not binding.show or binding.description in taken
+                    or binding.action in IN_PALETTE_ALREADY):
+                continue
+            key = binding.key.split(",")[0]
+            out.append(SystemCommand(f"{where}: {binding.description}", f"{key} on this screen",
+                                     lambda action=binding.action: self.call_later(screen.run_action, action)))
+        return out
 
     async def _palette_ping(self, side: str) -> None:
         try:

@@ -132,6 +132,19 @@ async def test_new_list_created_from_modal(config_path):
         assert made and not made[0].markup                      # the toast shows the name as typed
 
 
+async def test_screen_actions_in_the_command_palette(config_path):
+    app = NstuiApp(config_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*list("Campaign Subscriptions: Add"))
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert type(app.screen).__name__ == "MappingModal"
+
+
 # -- global subscription status -----------------------------------------------------------
 
 
