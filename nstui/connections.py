@@ -1,7 +1,8 @@
 """The two remote systems, opened from a configuration file.
 
 In sandbox mode without a ``base_url`` the embedded simulators run in-process
-and the real clients reach them through ``httpx.ASGITransport``; with a
+(served on a loop of their own in a background thread) and the real clients
+reach them through an ASGI transport (``sandbox/transport.py``); with a
 ``base_url`` (e.g. ``nstui sandbox serve``) or in live mode they go over HTTP.
 The clients never know which.
 """
@@ -10,18 +11,22 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import AsyncIterator
+from typing import TYPE_CHECKING, AsyncIterator
 
 from nstui.config import ConfigFile
 from nstui.credentials import marketing_credentials, netsuite_credentials, sandbox_credentials
 from nstui.marketing.client import MarketingClient
 from nstui.netsuite.client import NetSuiteClient
 
+if TYPE_CHECKING:  # the sandboxes are imported only when they are used
+    from nstui.sandbox.marketing import MarketingSandbox
+    from nstui.sandbox.netsuite import NetSuiteSandbox
+
 
 @dataclass
 class Sandboxes:
-    netsuite: "NetSuiteSandbox"  # noqa: F821
-    marketing: "MarketingSandbox"  # noqa: F821
+    netsuite: NetSuiteSandbox
+    marketing: MarketingSandbox
 
     def close(self) -> None:
         self.netsuite.close()

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ValidationError
 from nstui.config import MarketingConfig
 from nstui.credentials import MarketingCredentials
 from nstui.marketing import wire
-from nstui.marketing.errors import MarketingError, MarketingNotFound, MarketingServerError, from_response
+from nstui.marketing.errors import MarketingError, MarketingServerError, from_response
 from nstui.marketing.model import ContactWrite, ImportReport, MarketingContact, MarketingList, OptOut
 from nstui.marketing.statuses import from_wire, to_wire
 

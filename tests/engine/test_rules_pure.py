@@ -7,7 +7,7 @@ import pytest
 from nstui.config import GlobalStatusConfig
 from nstui.engine.rules.duplicates import Party, link_decision, name_key
 from nstui.engine.rules.emails import normalize_email
-from nstui.engine.rules.merge import NO_SHADOW, merge_field
+from nstui.engine.rules.merge import merge_field
 from nstui.engine.rules.phones import to_e164
 from nstui.engine.rules.status import MarketingState, decide_status, field_from_status, status_from_field
 
