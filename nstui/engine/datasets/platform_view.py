@@ -11,10 +11,10 @@ run keeps its own picture of what its planned writes would leave behind.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Iterable
 
 from nstui.engine.datasets.base import PassContext, Plan
 from nstui.engine.datasets.planned import planned_contact
+from nstui.marketing.client import V3_PAGE
 from nstui.marketing.model import MarketingContact
 
 #: From this many contacts written in a page on, they are read back with one
@@ -23,7 +23,6 @@ READ_BACK_IN_BULK = 20
 #: From this many NetSuite records on, a first run lists the platform's
 #: contacts instead of reading them one by one.
 SNAPSHOT_FROM = 200
-V3_PAGE = 1000
 
 
 class PlatformContacts:
@@ -116,7 +115,7 @@ class PlatformContacts:
             seen += 1
             if seen > budget:
                 break
-        missing: Iterable[str] = [e for e in emails if e not in found]
+        missing = [e for e in emails if e not in found]
         if missing:
-            found.update(await self.mk.get_contacts(list(missing)))
+            found.update(await self.mk.get_contacts(missing))
         return found
