@@ -6,21 +6,19 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.containers import Vertical
+from textual.widgets import Input, Label, Select, Static
 
 from nstui.config import DIRECTIONS, FieldMapping
 from nstui.tui.texts import LABELS
+from nstui.tui.widgets.modals import FormModal
 
 TYPES = [("not known", ""), ("text", "text"), ("checkbox", "checkbox"), ("list/record", "select"),
          ("multiple select", "multiselect"), ("date", "date"), ("number", "number")]
 
 
-class FieldMappingModal(ModalScreen["FieldMapping | None"]):
+class FieldMappingModal(FormModal):
     AUTO_FOCUS = "#netsuite"
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+o", "ok", "OK")]
 
     def __init__(self, dataset: str, current: FieldMapping | None = None):
         super().__init__()
@@ -44,12 +42,7 @@ class FieldMappingModal(ModalScreen["FieldMapping | None"]):
             yield Select(TYPES, id="type", allow_blank=False, value=(c.netsuite_type or "") if c else "",
                          compact=True)
             yield Static("", id="problem", classes="problem")
-            with Horizontal(classes="buttons"):
-                yield Button("OK (ctrl+o)", id="ok", variant="primary")
-                yield Button("Cancel (esc)", id="cancel")
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+            yield self.buttons()
 
     def action_ok(self) -> None:
         netsuite = self.query_one("#netsuite", Input).value.strip()
@@ -70,14 +63,6 @@ class FieldMappingModal(ModalScreen["FieldMapping | None"]):
     @on(Input.Submitted)
     def _submitted(self) -> None:
         self.action_ok()
-
-    @on(Button.Pressed, "#ok")
-    def _ok(self) -> None:
-        self.action_ok()
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.dismiss(None)
 
 
 def _first_problem(e: ValueError) -> str:

@@ -41,6 +41,31 @@ class ConfirmModal(ModalScreen[bool]):
         self.dismiss(event.button.id == "yes")
 
 
+class FormModal(ModalScreen):
+    """A form with OK (ctrl+o) and Cancel (esc) buttons; ``action_ok``
+    dismisses with the answer, or shows what is missing."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+o", "ok", "OK")]
+
+    def buttons(self) -> Horizontal:
+        return Horizontal(Button("OK (ctrl+o)", id="ok", variant="primary"), Button("Cancel (esc)", id="cancel"),
+                          classes="buttons")
+
+    def action_ok(self) -> None:
+        raise NotImplementedError
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#ok")
+    def _ok(self) -> None:
+        self.action_ok()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(None)
+
+
 @dataclass
 class MappingChoice:
     netsuite_subscription: str
@@ -48,7 +73,7 @@ class MappingChoice:
     list: str
 
 
-class MappingModal(ModalScreen["MappingChoice | None"]):
+class MappingModal(FormModal):
     """Pick a NetSuite campaign subscription, a direction and a marketing list.
 
     A subscription already mapped elsewhere cannot be picked; ``n`` creates a
@@ -56,11 +81,7 @@ class MappingModal(ModalScreen["MappingChoice | None"]):
     """
 
     AUTO_FOCUS = "#subscription"
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+n", "new_list", "New list"),
-        Binding("ctrl+o", "ok", "OK"),
-    ]
+    BINDINGS = [Binding("ctrl+n", "new_list", "New list")]
 
     def __init__(self, subscriptions: list[str], lists: list[str], taken: set[str],
                  current: MappingChoice | None = None):
@@ -86,9 +107,7 @@ class MappingModal(ModalScreen["MappingChoice | None"]):
             yield Select([(Text(n), n) for n in self.lists], id="list", prompt="Pick a list",
                          value=c.list if c and c.list in self.lists else Select.NULL, compact=True)
             yield Static("", id="problem", classes="problem")
-            with Horizontal(classes="buttons"):
-                yield Button("OK (ctrl+o)", id="ok", variant="primary")
-                yield Button("Cancel (esc)", id="cancel")
+            yield self.buttons()
 
     def add_list(self, name: str) -> None:
         if name not in self.lists:
@@ -112,9 +131,6 @@ class MappingModal(ModalScreen["MappingChoice | None"]):
         if made:
             self.add_list(made)
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
     def action_ok(self) -> None:
         sub = self.query_one("#subscription", Select).value
         lst = self.query_one("#list", Select).value
@@ -123,14 +139,6 @@ class MappingModal(ModalScreen["MappingChoice | None"]):
             self.query_one("#problem", Static).update("Pick a campaign subscription and a list.")
             return
         self.dismiss(MappingChoice(str(sub), str(direction), str(lst)))
-
-    @on(Button.Pressed, "#ok")
-    def _ok(self) -> None:
-        self.action_ok()
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.dismiss(None)
 
 
 class NewListModal(ModalScreen["str | None"]):
