@@ -46,10 +46,7 @@ class MarketingSideChanges:
             email = out.email.lower()
             link = self.state.link_by_email(email)
             if link is None:
-                unmatched[email] = out.reason
-                if len(unmatched) >= LOOKUP_CHUNK:
-                    await self.opt_outs_without_record(unmatched)
-                    unmatched = {}
+                await self.unmatched_opt_out(unmatched, email, out.reason)
             elif link.party.record_type == self.record_type:
                 known = self.state.shadows(email).get("status:mk")
                 if not (known and (known[1] or known[0] in ("unsubscribed", "bounced"))):
@@ -126,11 +123,15 @@ class MarketingSideChanges:
         unmatched: dict[str, str] = {}
         async for out in self.mk.opt_outs_since(HISTORY_START):
             if self.state.link_by_email(out.email.lower()) is None:
-                unmatched[out.email.lower()] = out.reason
-                if len(unmatched) >= LOOKUP_CHUNK:
-                    await self.opt_outs_without_record(unmatched)
-                    unmatched = {}
+                await self.unmatched_opt_out(unmatched, out.email.lower(), out.reason)
         await self.opt_outs_without_record(unmatched)
+
+    async def unmatched_opt_out(self, pending: dict[str, str], email: str, reason: str) -> None:
+        """Collect an opt-out no record is linked to; a full chunk is looked up."""
+        pending[email] = reason
+        if len(pending) >= LOOKUP_CHUNK:
+            await self.opt_outs_without_record(pending)
+            pending.clear()
 
     async def opt_outs_without_record(self, opt_outs: dict[str, str]) -> None:
         """Seed 003: "optionally allow the creation of a contact if we can't find
