@@ -160,13 +160,14 @@ class ItemsPass(RecordPass):
                 "currency": self.ds.currency,
                 "type": row.get("itemtype"),
                 "status": "in stock",
-                "url": row.get("url") or self.ds.fallback_product_url,
-                "image_path": row.get("storedisplayimage") or row.get("storedisplaythumbnail") or self.ds.fallback_image_url,
+                "url": row.get("url"),
+                "image_path": row.get("storedisplayimage") or row.get("storedisplaythumbnail"),
             }
             for f in self.ds.fields:
                 value = row.get(f.netsuite.lower())
                 if value not in (None, ""):
                     record[f.marketing] = value
+            # Seed 003: the fallback URLs fill what neither a mapping nor NetSuite gave.
             if not record.get("url"):
                 record["url"] = self.ds.fallback_product_url
             if not record.get("image_path"):
