@@ -64,7 +64,7 @@ async def client(sandbox):
 # -- status mapping ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("wire_status, opt_in", list(READ_TABLE))
+@pytest.mark.parametrize("wire_status, opt_in", sorted(READ_TABLE, key=str))
 def test_status_table_reads_every_value(wire_status, opt_in):
     assert from_wire(wire_status, opt_in) == READ_TABLE[(wire_status, opt_in)]
 
