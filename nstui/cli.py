@@ -134,6 +134,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("nstui: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as e:  # the last line of defence: no traceback reaches a user
+        code = getattr(e, "exit_code", None)  # errors that know their exit code (state version)
+        if isinstance(code, int):
+            print(f"nstui: {e}", file=sys.stderr)
+            return code
         if os.environ.get("NSTUI_DEBUG"):
             raise
         print(f"nstui: unexpected error: {e.__class__.__name__}: {e} (set NSTUI_DEBUG=1 for details)", file=sys.stderr)

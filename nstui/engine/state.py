@@ -7,6 +7,12 @@ field, campaign subscription, list and status; runs and per-record problems.
 A page's state and its watermark go in one commit (``checkpoint``), after that
 page's writes on both sides. A dry run opens one transaction and rolls it back
 at the end, so it can plan across pages and still write nothing.
+
+Schema versions: the file's ``PRAGMA user_version`` counts the entries of
+``MIGRATIONS`` applied to it. Opening a file applies the missing ones in order,
+each in its own transaction with the version bump, so a crash leaves the file
+at the last whole step. To change the schema, append a migration; never edit
+one that has shipped.
 """
 
 from __future__ import annotations
@@ -17,11 +23,13 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Union
 
 from nstui.engine.rules.duplicates import Party
 
-SCHEMA = """
+# Version 1: the tables as first released (files written before versioning
+# have user_version 0 and exactly these tables, hence IF NOT EXISTS).
+SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS watermark (
     dataset TEXT NOT NULL, side TEXT NOT NULL, value TEXT NOT NULL,
     PRIMARY KEY (dataset, side));
@@ -52,6 +60,75 @@ CREATE TABLE IF NOT EXISTS refused (
     dataset TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, reason TEXT NOT NULL,
     PRIMARY KEY (dataset, key));
 """
+
+# A migration is SQL (several statements are fine) or a function given the
+# connection inside the migration's transaction (it must not COMMIT or use
+# executescript). Entry i takes a file from version i to version i + 1.
+Migration = Union[str, Callable[[sqlite3.Connection], None]]
+
+MIGRATIONS: list[Migration] = [
+    SCHEMA_V1,
+]
+
+
+class StateVersionError(Exception):
+    """The state file was written by a newer nstui."""
+
+    exit_code = 2  # a configuration problem for the CLI: this file, this nstui
+
+
+def schema_version() -> int:
+    """The version this code writes: the number of migrations."""
+    return len(MIGRATIONS)
+
+
+def migrate(db: sqlite3.Connection, migrations: list[Migration] | None = None) -> int:
+    """Bring ``db`` (autocommit mode, no open transaction) up to date.
+
+    Returns the version the file had before. Each step runs under BEGIN
+    IMMEDIATE and re-reads the version, so two processes opening an old file at
+    once apply every step exactly once.
+    """
+    steps = MIGRATIONS if migrations is None else migrations
+    target = len(steps)
+    before = db.execute("PRAGMA user_version").fetchone()[0]
+    if before > target:
+        raise StateVersionError(
+            f"state file is at schema version {before}, newer than this nstui knows ({target}): "
+            "upgrade nstui or restore the backup taken before the upgrade"
+        )
+    while True:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version >= target:
+                db.execute("COMMIT")
+                return before
+            step = steps[version]
+            if isinstance(step, str):
+                for statement in _statements(step):
+                    db.execute(statement)
+            else:
+                step(db)
+            db.execute(f"PRAGMA user_version = {version + 1}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+
+def _statements(script: str) -> Iterator[str]:
+    """Split a script into statements. ``executescript`` would COMMIT the
+    migration's transaction first, so statements run one by one."""
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            if pending.strip():
+                yield pending.strip()
+            pending = ""
+    if pending.strip():
+        raise ValueError(f"incomplete SQL statement in migration: {pending.strip()[:60]}")
 
 
 def utcnow() -> datetime:
@@ -91,13 +168,18 @@ class StateStore:
     def __init__(self, path: Path, *, dry_run: bool = False, readonly: bool = False):
         self.path = path
         self.dry_run = dry_run
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        if readonly:
+            # Never creates the file nor changes it (status, health checks).
+            self.db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
+                                      isolation_level=None, timeout=30)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
         self.db.row_factory = sqlite3.Row
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
         if not readonly:
-            self.db.executescript(SCHEMA)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            migrate(self.db)
         self.db.execute("BEGIN")
 
     # -- transactions ------------------------------------------------------
