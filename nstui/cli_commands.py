@@ -90,16 +90,19 @@ def cmd_console(args: argparse.Namespace) -> int:
     return run_console(path, theme=args.theme)
 
 
+def sample_config_text() -> str:
+    """The sample configuration shipped inside the package."""
+    from importlib.resources import files
+
+    return (files("nstui") / "sample_config.toml").read_text(encoding="utf-8")
+
+
 def prepare_demo(folder: Path, *, records: int | None = None) -> Path:
     """A fresh copy of sample_config.toml in ``folder`` with its sandboxes generated."""
-    from nstui.cli import CliError
     from nstui.connections import open_sandboxes
 
-    sample = Path(__file__).resolve().parent.parent / "sample_config.toml"
-    if not sample.exists():
-        raise CliError(f"sample_config.toml not found next to the package ({sample})")
     path = folder / "nstui.toml"
-    shutil.copyfile(sample, path)
+    path.write_text(sample_config_text())
     cfg = ConfigFile.load(path)
     cfg.set("state.path", "state.sqlite")
     if records is not None:

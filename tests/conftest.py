@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "sample_config.toml"
+SAMPLE = ROOT / "nstui" / "sample_config.toml"
 
 
 @pytest.fixture(autouse=True)

@@ -1,19 +1,22 @@
-"""Themes from files: every ``*.toml`` in the project's ``themes/`` folder (and
-in the user's config dir) becomes a Textual theme."""
+"""Themes from files: every ``*.toml`` shipped in the package's ``themes/``
+folder (read through importlib.resources, so a wheel or a zip works) and in
+the user's config dir becomes a Textual theme."""
 
 from __future__ import annotations
 
 import tomllib
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from textual.theme import Theme
 
-BUILTIN_DIR = Path(__file__).resolve().parents[2] / "themes"
+BUILTIN_DIR: Traversable = files("nstui") / "themes"
 FIELDS = {"name", "primary", "secondary", "warning", "error", "success", "accent", "foreground", "background",
           "surface", "panel", "boost", "dark", "luminosity_spread", "text_alpha", "variables"}
 
 
-def theme_dirs() -> list[Path]:
+def theme_dirs() -> list[Traversable]:
     import platformdirs
 
     return [BUILTIN_DIR, Path(platformdirs.user_config_dir("nstui")) / "themes"]
@@ -22,9 +25,10 @@ def theme_dirs() -> list[Path]:
 def load_themes() -> list[Theme]:
     themes = []
     for folder in theme_dirs():
-        for path in sorted(folder.glob("*.toml")) if folder.is_dir() else []:
+        entries = sorted(folder.iterdir(), key=lambda e: e.name) if folder.is_dir() else []
+        for path in (e for e in entries if e.name.endswith(".toml")):
             try:
-                data = tomllib.loads(path.read_text())
+                data = tomllib.loads(path.read_text(encoding="utf-8"))
                 themes.append(Theme(**{k: v for k, v in data.items() if k in FIELDS}))
             except (OSError, tomllib.TOMLDecodeError, TypeError, ValueError):
                 continue  # a broken user theme must not keep the console from opening
