@@ -56,6 +56,8 @@ CREATE TABLE IF NOT EXISTS problem (
 CREATE INDEX IF NOT EXISTS problem_run ON problem (run_id);
 CREATE TABLE IF NOT EXISTS pending (
     dataset TEXT NOT NULL, record_id INTEGER NOT NULL, PRIMARY KEY (dataset, record_id));
+CREATE TABLE IF NOT EXISTS intent (
+    id INTEGER PRIMARY KEY, dataset TEXT NOT NULL, key TEXT NOT NULL, step TEXT NOT NULL, at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS refused (
     dataset TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, reason TEXT NOT NULL,
     PRIMARY KEY (dataset, key));
@@ -354,6 +356,31 @@ class StateStore:
     def link_by_contact_id(self, contact_id: int) -> Link | None:
         row = self.db.execute("SELECT * FROM link WHERE contact_id = ?", (contact_id,)).fetchone()
         return self._link(row) if row else None
+
+    # -- the intent log: a remote write, recorded (and committed) before it is made --
+
+    def log_intents(self, dataset: str, steps: Iterable[tuple[str, dict[str, Any]]]) -> list[int]:
+        """Record ``(key, step)`` pairs as intended; the caller commits them
+        before the writes. Returns their ids, in order."""
+        ids = []
+        at = iso(utcnow())
+        for key, step in steps:
+            cur = self.db.execute("INSERT INTO intent (dataset, key, step, at) VALUES (?, ?, ?, ?)",
+                                  (dataset, key, json.dumps(step, default=str), at))
+            ids.append(int(cur.lastrowid or 0))
+        return ids
+
+    def intents_done(self, ids: Iterable[int]) -> None:
+        """Committed with the state the writes left (same transaction)."""
+        self.db.executemany("DELETE FROM intent WHERE id = ?", ((i,) for i in ids))
+
+    def pending_intents(self, dataset: str) -> list[tuple[int, str, dict[str, Any]]]:
+        """Intents of an earlier run whose outcome was never committed: (id, key, step)."""
+        return [(r["id"], r["key"], json.loads(r["step"])) for r in self.db.execute(
+            "SELECT id, key, step FROM intent WHERE dataset = ? ORDER BY id", (dataset,))]
+
+    def count_intents(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM intent").fetchone()[0]
 
     # -- refused changes ---------------------------------------------------
 

@@ -40,3 +40,38 @@ class Faults:
         if r < self.throttle_rate + self.error_rate:
             return "error"
         return "ok"
+
+
+# -- kill knob (the kill suite): die at an exact point of the write path ------
+#
+# ``NSTUI_KILL_AT="write:7"`` SIGKILLs the process the 7th time the engine
+# passes the ``write`` window (after a remote write, before its state commit);
+# the windows are ``intent`` (intents committed, nothing written yet),
+# ``write`` and ``commit`` (a page's state committed). Read once per process;
+# only the embedded sandboxes' runs consult it.
+
+_kill_at: tuple[str, int] | None | bool = False
+_passed: dict[str, int] = {}
+
+
+def _kill_spec() -> tuple[str, int] | None:
+    global _kill_at
+    if _kill_at is False:
+        import os
+
+        spec = os.environ.get("NSTUI_KILL_AT", "")
+        window, _, nth = spec.partition(":")
+        _kill_at = (window, int(nth)) if window and nth.isdigit() else None
+    return _kill_at  # type: ignore[return-value]
+
+
+def crash_window(window: str) -> None:
+    spec = _kill_spec()
+    if spec is None or spec[0] != window:
+        return
+    _passed[window] = _passed.get(window, 0) + 1
+    if _passed[window] == spec[1]:
+        import os
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)

@@ -1,10 +1,9 @@
 """What every data-set pass shares: its context, counts, events and the plan.
 
-A pass decides a page's writes as a list of ``Action``s (each with the state
-it leaves behind on success), publishes them, and — unless it is a dry run —
-carries them out, then commits the state and the watermark in one step. The
-dry run takes the same path and stops before the remote calls, so its plan is
-what a real run does.
+A pass decides a page's writes as a ``Plan`` of ``Step``s (``ops.py``: each
+an operation with the state it leaves behind on success); an executor carries
+them out — against the remote systems, or in a dry run against its picture of
+them — then the page's state and watermark are committed in one step.
 """
 
 from __future__ import annotations
@@ -14,12 +13,12 @@ import dataclasses
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Awaitable, Callable
+from typing import Any, Callable
 
 from nstui.config import ConfigFile
 from nstui.connections import Connections
 from nstui.engine import events as ev
-from nstui.engine.errors import REMOTE_ERRORS
+from nstui.engine.datasets.ops import Op, Step
 from nstui.engine.state import StateStore, parse_iso
 
 
@@ -70,7 +69,16 @@ class PassContext:
         if times:
             self.state.set_watermark(self.dataset, max(times))
         self.state.checkpoint()
+        self.window("commit")
         self.progress()
+
+    def window(self, name: str) -> None:
+        """A point of the write path (``intent``, ``write``, ``commit``) where
+        the sandboxes' fault knob may kill the process (the kill suite)."""
+        if self.conn.sandboxes is not None:
+            from nstui.sandbox.faults import crash_window
+
+            crash_window(name)
 
     def progress(self) -> None:
         calls = sum(self.conn.api_calls().values()) - self._calls_at_start
@@ -95,89 +103,53 @@ def _reason_class(reason: str) -> str:
     return head or reason
 
 
-@dataclass
-class Action:
-    """One remote write of a plan.
+class Plan:
+    """A page's steps, in the order they are carried out (a record's upsert
+    first: the contact must exist), and its state-only steps (``after``).
 
-    ``run`` performs it; ``event`` is what it is reported as (planned or done);
-    ``commit`` records in the state what it leaves behind, and runs only when
-    the write succeeded (or, in a dry run, as if it had).
+    A value: it can be saved (``--plan-out``), logged as intents, and carried
+    out by either executor (``executor.py``) while the next page is read.
     """
 
-    key: str
-    event: ev.Event
-    run: Callable[[], Awaitable[Any]] | None = None
-    commit: list[Callable[[], None]] = field(default_factory=list)
-    count: str | None = None  # which Counts field it adds to
-    #: Performed in bulk with the page's other actions of the same group
-    #: (e.g. ("upsert",) or ("list_add", list_id)) instead of by ``run``.
-    bulk: tuple[Any, ...] | None = None
-    payload: Any = None
-    #: What ``run`` does to the contact on the platform ("suppress",
-    #: "unsuppress", "resubscribe", "delete"), for a dry run's picture of it.
-    platform: str | None = None
-
-
-BulkHandler = Callable[[tuple[Any, ...], list[Action]], Awaitable[dict[str, str]]]
-
-
-class Plan:
     def __init__(self, ctx: PassContext):
         self.ctx = ctx
-        self.actions: list[Action] = []
+        self.steps: list[Step] = []
         #: State that needs no write, applied unless the key's writes failed.
-        self.after: list[tuple[str, Callable[[], None]]] = []
+        self.after: list[Step] = []
+        #: Keys whose writes failed (filled by ``execute``).
         self.failed: set[str] = set()
 
-    def add(self, action: Action) -> Action:
-        self.actions.append(action)
-        return action
+    def add(self, step: Step) -> Step:
+        self.steps.append(step)
+        return step
 
-    async def execute(self, bulk: BulkHandler | None = None) -> None:
-        """Carry the plan out (or, in a dry run, report it), then apply its state.
+    def add_first(self, step: Step) -> Step:
+        """Before the key's other steps."""
+        for i, s in enumerate(self.steps):
+            if s.key == step.key:
+                self.steps.insert(i, step)
+                return step
+        self.steps.append(step)
+        return step
 
-        Actions with a ``bulk`` group are handed to ``bulk`` group by group
-        first; it returns the keys that failed, with the reason.
-        """
-        ctx = self.ctx
-        failed: set[str] = set()
-        if not ctx.dry_run and bulk is not None:
-            groups: dict[tuple[Any, ...], list[Action]] = {}
-            for action in self.actions:
-                if action.bulk is not None:
-                    groups.setdefault(action.bulk, []).append(action)
-            for group, actions in groups.items():
-                try:
-                    errors = await bulk(group, actions)
-                except REMOTE_ERRORS as e:
-                    errors = {a.key: _describe(e) for a in actions}
-                for key, reason in errors.items():
-                    if key not in failed:
-                        failed.add(key)
-                        ctx.error(reason, key=key)
-        for i, action in enumerate(self.actions):
-            await breathe(i)
-            if action.key in failed:
-                continue
-            if not ctx.dry_run and action.run is not None and action.bulk is None:
-                try:
-                    await action.run()
-                except REMOTE_ERRORS as e:  # one record's failure never stops the page
-                    failed.add(action.key)
-                    ctx.error(_describe(e), key=action.key)
-                    continue
-            event = action.event
-            if ctx.dry_run and isinstance(event, ev.RecordEvent):
-                event = planned(event)
-            ctx.emit(event)
-            if action.count:
-                setattr(ctx.counts, action.count, getattr(ctx.counts, action.count) + 1)
-            for commit in action.commit:
-                commit()
-        for key, commit in self.after:
-            if key not in failed:
-                commit()
-        self.failed = failed
+    def withdraw(self, key: str) -> None:
+        """Drop a key's steps (a later record on the page took its email over)."""
+        self.steps = [s for s in self.steps if s.key != key]
+        self.after = [s for s in self.after if s.key != key]
+
+    def has(self, key: str, op: Op) -> bool:
+        return any(s.key == key and s.op == op for s in self.steps)
+
+    def ops_for(self, key: str) -> list[Op]:
+        return [s.op for s in self.steps if s.key == key and s.op is not None]
+
+    async def execute(self) -> None:
+        """Carry the plan out (a dry run: on its picture of both sides), report
+        what was done, then commit the state of every key whose writes all
+        succeeded."""
+        from nstui.engine.datasets.executor import execute
+
+        self.failed = await execute(self.ctx, self)
 
 
 def planned(event: ev.RecordEvent, is_planned: bool = True) -> ev.RecordEvent:

@@ -23,7 +23,23 @@ from typing import Any
 
 from nstui.config import ADDRESS_FIELDS, WRITES_NETSUITE, EntityDatasetConfig
 from nstui.engine import events as ev
-from nstui.engine.datasets.base import Action, PassContext, Plan, breathe, planned
+from nstui.engine.datasets.base import PassContext, Plan, breathe, planned
+from nstui.engine.datasets.ops import (
+    DeleteContact,
+    DropLink,
+    ListAdd,
+    ListRemove,
+    NetSuitePatch,
+    NetSuiteSetStatus,
+    NetSuiteSetSubscription,
+    Resubscribe,
+    SaveLink,
+    SetShadow,
+    Step,
+    Suppress,
+    Unsuppress,
+    Upsert,
+)
 from nstui.engine.datasets.marketing_changes import MarketingSideChanges
 from nstui.engine.datasets.netsuite_fields import MOBILE, STAGE_LISTS, rest_body, to_marketing_value
 from nstui.engine.datasets.platform_view import PlatformContacts
@@ -69,6 +85,9 @@ class Outcome:
     marketing_fields: list[str] = field(default_factory=list)
     netsuite_patch: dict[str, Any] = field(default_factory=dict)
     shadows: dict[str, Any] = field(default_factory=dict)  # committed with the record's writes
+    #: Reported with the contact's upsert (a list joined, a status set by it).
+    events: list[ev.Event] = field(default_factory=list)
+    counts: list[str] = field(default_factory=list)
 
 
 class EntityPass(MarketingSideChanges):
@@ -267,7 +286,7 @@ class EntityPass(MarketingSideChanges):
             self.reconcile(rec, plan, old_links.get(rec.id), links, contacts, subs.get(rec.id, []),
                            shadows.get(rec.email or "", {}), written)
         writes_started = ctx.clock()
-        await plan.execute(self.bulk)
+        await plan.execute()
         for rec in recs:
             failed = (rec.email or "") in plan.failed
             self.state.set_pending(ctx.dataset, rec.id, failed)
@@ -275,7 +294,7 @@ class EntityPass(MarketingSideChanges):
             self.state.set_record_digest(
                 ctx.dataset, f"ns:{rec.id}", rec.row.get("lastmodified_iso") if settled and not failed else None)
         # What the platform made of our writes is the shadow: never a guess.
-        written |= {a.key for a in plan.actions if getattr(a.event, "side", None) == "marketing"}
+        written |= {st.key for st in plan.steps if st.op is not None and st.op.side == "marketing"}
         done = sorted(written - plan.failed)
         if done:
             fresh = await self.platform.after_writes(done, contacts, plan,
@@ -331,8 +350,7 @@ class EntityPass(MarketingSideChanges):
             return
         if decision == "takeover" and email in self.page_links:
             # Both records are on this page: the later stage's writes replace the earlier one's.
-            plan.actions = [a for a in plan.actions if a.key != email]
-            plan.after = [(k, f) for k, f in plan.after if k != email]
+            plan.withdraw(email)
         self.page_links[email] = rec.party
         if old_link is not None and old_link.email != email:
             self.delete_contact(plan, old_link.email, f"email changed in NetSuite to {email}")
@@ -347,12 +365,8 @@ class EntityPass(MarketingSideChanges):
             self.reconcile_subscriptions(rec, contact, shadows, outcome, plan, new_lists, subs)
         party = rec.party
         contact_id = contact.contact_id if contact else None
-
-        def commit_link() -> None:
-            self.state.save_link(email, party, contact_id)
-            for k, v in outcome.shadows.items():
-                self.state.set_shadow(email, k, v)
-
+        commit = (SaveLink.of(email, party, contact_id),
+                  *(SetShadow(email, k, v) for k, v in outcome.shadows.items()))
         if contact is None or outcome.marketing_fields or outcome.write.status:
             outcome.write.lists = [self.lists[n] for n in dict.fromkeys(new_lists)] if contact is None else []
             created = contact is None
@@ -360,34 +374,29 @@ class EntityPass(MarketingSideChanges):
             event_cls = ev.RecordCreated if created else ev.RecordUpdated
             kwargs: dict[str, Any] = {"fields": fields} if not created else {}
             reason = why if decision == "takeover" else ("new in NetSuite" if created else "")
-            plan.actions.insert(
-                self._first_index(plan, email),
-                Action(key=email, event=event_cls(dataset=ds_name, side="marketing", key=email, reason=reason, **kwargs),
-                       bulk=("upsert",), payload=outcome.write, commit=[commit_link],
-                       count="created" if created else "updated"),
-            )
+            plan.add_first(Step(
+                key=email, op=Upsert(email, reason or "fields changed", write=outcome.write, created=created),
+                events=(event_cls(dataset=ds_name, side="marketing", key=email, reason=reason, **kwargs),
+                        *outcome.events),
+                counts=("created" if created else "updated", *outcome.counts),
+                commit=commit, record_id=rec.id,
+            ))
             written.add(email)
         else:
-            plan.after.append((email, commit_link))
+            events: tuple[ev.Event, ...] = ()
             if decision == "takeover":
-                ctx.emit(ev.RecordUpdated(dataset=ds_name, side="state", key=email, fields=("link",), reason=why,
-                                          planned=ctx.dry_run))
+                events = (ev.RecordUpdated(dataset=ds_name, side="state", key=email, fields=("link",), reason=why),)
+            plan.after.append(Step(key=email, op=None, events=events, commit=commit, record_id=rec.id))
         if outcome.netsuite_patch:
             patch = dict(outcome.netsuite_patch)
-            plan.add(Action(
+            plan.add(Step(
                 key=email,
-                event=ev.RecordUpdated(dataset=ds_name, side="netsuite", key=email, fields=tuple(patch)),
-                run=lambda rt=self.record_type, rid=rec.id, body=rest_body(patch, rec.row): self.ns.patch_record(rt, rid, body),
-                count="updated",
+                op=NetSuitePatch(email, "fields changed in marketing", record_type=self.record_type,
+                                 record_id=rec.id, body=rest_body(patch, rec.row),
+                                 fields={k: _plain(v) for k, v in patch.items()}),
+                events=(ev.RecordUpdated(dataset=ds_name, side="netsuite", key=email, fields=tuple(patch)),),
+                counts=("updated",), record_id=rec.id,
             ))
-
-    @staticmethod
-    def _first_index(plan: Plan, key: str) -> int:
-        """An upsert goes before the record's other actions (the contact must exist)."""
-        for i, a in enumerate(plan.actions):
-            if a.key == key:
-                return i
-        return len(plan.actions)
 
     def delete_contact(self, plan: Plan, email: str, reason: str) -> None:
         self.deletes += 1
@@ -398,12 +407,10 @@ class EntityPass(MarketingSideChanges):
                 f"contacts ({self.deletes} so far of {self.links_at_start}); stopped without deleting them. "
                 "If that is right, raise engine.max_delete_fraction."
             )
-        plan.add(Action(
-            key=email,
-            event=ev.RecordDeleted(dataset=self.ctx.dataset, side="marketing", key=email, reason=reason),
-            run=lambda: self.mk.delete_contact(email),
-            commit=[lambda: self.state.drop_link(email)],
-            count="deleted", platform="delete",
+        plan.add(Step(
+            key=email, op=DeleteContact(email, reason),
+            events=(ev.RecordDeleted(dataset=self.ctx.dataset, side="marketing", key=email, reason=reason),),
+            counts=("deleted",), commit=(DropLink(email),),
         ))
 
     def reconcile_fields(self, rec: Rec, contact: MarketingContact | None, shadows: dict[str, Any], out: Outcome) -> None:
@@ -446,11 +453,13 @@ class EntityPass(MarketingSideChanges):
             return {self.optins.source_field: field_from_status(status)}
         return {"globalSubscriptionStatus": {"id": str(status)}}
 
-    async def write_netsuite_status(self, record_id: int, status: int) -> None:
-        if self.optins.source == "field":
-            await self.ns.patch_record(self.record_type, record_id, self.status_body(status))
-        else:
-            await self.ns.set_global_subscription_status(self.record_type, record_id, status)
+    def set_status_op(self, key: str, rule: str, record_id: int, status: int,
+                      record_type: str | None = None) -> NetSuiteSetStatus:
+        """A global subscription status written to NetSuite, where ``[optins]`` keeps it."""
+        by_field = self.optins.source == "field" and bool(self.optins.source_field)
+        return NetSuiteSetStatus(key, rule, record_type=record_type or self.record_type, record_id=record_id,
+                                 status=status, source_field=self.optins.source_field if by_field else None,
+                                 body=self.status_body(status) if by_field else {})
 
     def reconcile_status(self, rec: Rec, contact: MarketingContact | None, shadows: dict[str, Any],
                          out: Outcome, plan: Plan, new_lists: list[str]) -> None:
@@ -478,59 +487,53 @@ class EntityPass(MarketingSideChanges):
             # A new contact is suppressed by the import that creates it: no call
             # of its own. Counted once the import has taken it.
             out.write.suppressed = True
-            plan.add(Action(
-                key=email,
-                event=ev.StatusChanged(dataset=ctx.dataset, side="marketing", key=email, old=old,
-                                       new="unsubscribed (suppressed)", rule=d.rule),
-                count="status_changes",
-            ))
+            out.events.append(ev.StatusChanged(dataset=ctx.dataset, side="marketing", key=email, old=old,
+                                               new="unsubscribed (suppressed)", rule=d.rule))
+            out.counts.append("status_changes")
         elif d.marketing in ("suppress", "unsuppress", "resubscribe"):
             verb = d.marketing
-            call = {
-                "suppress": lambda: self.mk.suppress(email),
-                "unsuppress": lambda: self.mk.unsuppress(email),
-                "resubscribe": lambda: self.mk.resubscribe(email, with_confirmation=True),
-            }[verb]
-            plan.add(Action(
-                key=email,
-                event=ev.StatusChanged(dataset=ctx.dataset, side="marketing", key=email, old=old,
-                                       new=f"{d.marketing_status}" + (" (suppressed)" if verb == "suppress" else ""),
-                                       rule=d.rule),
-                run=call, count="status_changes", platform=verb,
+            op = {"suppress": Suppress, "unsuppress": Unsuppress, "resubscribe": Resubscribe}[verb](email, d.rule or "")
+            plan.add(Step(
+                key=email, op=op,
+                events=(ev.StatusChanged(dataset=ctx.dataset, side="marketing", key=email, old=old,
+                                         new=f"{d.marketing_status}" + (" (suppressed)" if verb == "suppress" else ""),
+                                         rule=d.rule),),
+                counts=("status_changes",), record_id=rec.id,
             ))
         elif d.marketing in ("create", "set_status") and d.rule:
-            ctx.emit(ev.StatusChanged(dataset=ctx.dataset, side="marketing", key=email, old=old,
-                                      new=d.marketing_status or "", rule=d.rule, planned=ctx.dry_run))
+            out.events.append(ev.StatusChanged(dataset=ctx.dataset, side="marketing", key=email, old=old,
+                                               new=d.marketing_status or "", rule=d.rule))
             if d.marketing == "set_status":
-                ctx.counts.status_changes += 1
+                out.counts.append("status_changes")
         if d.netsuite is not None and d.netsuite != rec.status:
             ns_final = d.netsuite
-            plan.add(Action(
-                key=email,
-                event=ev.StatusChanged(dataset=ctx.dataset, side="netsuite", key=email,
-                                       old=str(rec.status), new=str(d.netsuite), rule=d.rule),
-                run=lambda rid=rec.id, s=d.netsuite: self.write_netsuite_status(rid, s),
-                count="status_changes",
+            plan.add(Step(
+                key=email, op=self.set_status_op(email, d.rule or "", rec.id, d.netsuite),
+                events=(ev.StatusChanged(dataset=ctx.dataset, side="netsuite", key=email,
+                                         old=str(rec.status), new=str(d.netsuite), rule=d.rule),),
+                counts=("status_changes",), record_id=rec.id,
             ))
         out.shadows["status:ns"] = ns_final
         if d.add_to_opt_in_lists and rec.status not in NS_OPTED_OUT:
             for name in gs.add_opt_ins_to_lists:
-                self.list_membership(email, name, True, contact, plan, new_lists, "opt-in list")
+                self.list_membership(email, name, True, contact, plan, new_lists, "opt-in list", out, rec.id)
         opted_out = rec.status in NS_OPTED_OUT or d.netsuite == SOFT_OPT_OUT
         if opted_out and gs.remove_opt_outs_from_lists and contact is not None:
             for name in self.managed_lists():
-                self.list_membership(email, name, False, contact, plan, new_lists, "remove opt-outs from lists")
+                self.list_membership(email, name, False, contact, plan, new_lists, "remove opt-outs from lists",
+                                     out, rec.id)
 
     def reconcile_entity_list(self, rec: Rec, contact: MarketingContact | None, shadows: dict[str, Any],
                               out: Outcome, plan: Plan, new_lists: list[str]) -> None:
         email = rec.email or ""
         target = self.entity_list(rec.party.stage)
-        self.list_membership(email, target, True, contact, plan, new_lists, "integration list")
+        self.list_membership(email, target, True, contact, plan, new_lists, "integration list", out, rec.id)
         old_stage = shadows.get("stage")
         if contact is not None and old_stage is not None and old_stage != rec.party.stage:
             old_list = self.entity_list(old_stage)
             if old_list != target:
-                self.list_membership(email, old_list, False, contact, plan, new_lists, f"stage changed from {old_stage}")
+                self.list_membership(email, old_list, False, contact, plan, new_lists,
+                                     f"stage changed from {old_stage}", out, rec.id)
         out.shadows["stage"] = rec.party.stage
 
     def reconcile_subscriptions(self, rec: Rec, contact: MarketingContact | None, shadows: dict[str, Any],
@@ -558,64 +561,48 @@ class EntityPass(MarketingSideChanges):
                 continue
             if d.to_marketing:
                 self.list_membership(email, m.list, bool(d.value), contact, plan, new_lists,
-                                     f"campaign subscription {m.netsuite_subscription!r}: {d.reason}")
+                                     f"campaign subscription {m.netsuite_subscription!r}: {d.reason}", out, rec.id)
             elif d.to_netsuite:
                 sub_id = self.subscription_ids.get(name)
                 if sub_id is None:
                     continue
                 final = bool(d.value)
-                plan.add(Action(
+                plan.add(Step(
                     key=email,
-                    event=ev.RecordUpdated(dataset=ctx.dataset, side="netsuite", key=email,
-                                           fields=(f"subscription {m.netsuite_subscription}",),
-                                           reason=f"{'subscribed' if final else 'unsubscribed'}: {d.reason}"),
-                    run=lambda rt=self.record_type, rid=rec.id, sid=sub_id, v=final: self.ns.set_campaign_subscription(rt, rid, sid, v),
-                    count="updated",
+                    op=NetSuiteSetSubscription(email, d.reason, record_type=self.record_type, record_id=rec.id,
+                                               subscription_id=sub_id, subscription=m.netsuite_subscription,
+                                               subscribed=final),
+                    events=(ev.RecordUpdated(dataset=ctx.dataset, side="netsuite", key=email,
+                                             fields=(f"subscription {m.netsuite_subscription}",),
+                                             reason=f"{'subscribed' if final else 'unsubscribed'}: {d.reason}"),),
+                    counts=("updated",), record_id=rec.id,
                 ))
             out.shadows["sub:" + name] = final
 
     def list_membership(self, email: str, list_name: str, member: bool, contact: MarketingContact | None,
-                        plan: Plan, new_lists: list[str], reason: str) -> None:
+                        plan: Plan, new_lists: list[str], reason: str, out: Outcome, record_id: int) -> None:
         list_id = self.lists.get(list_name)
         if list_id is None:
             return
         if contact is None:
             if member and list_name not in new_lists:
                 new_lists.append(list_name)  # joins with the contact's creation: no extra call
-                self.ctx.emit(ev.ListChanged(dataset=self.ctx.dataset, side="marketing", key=email,
-                                             list_name=list_name, action="add", reason=reason, planned=self.ctx.dry_run))
+                out.events.append(ev.ListChanged(dataset=self.ctx.dataset, side="marketing", key=email,
+                                                 list_name=list_name, action="add", reason=reason))
             return
         if (list_id in contact.lists) == member:
             return
-        if any(a.key == email and a.bulk == ("list_add" if member else "list_remove", list_id) for a in plan.actions):
+        op = (ListAdd(email, reason, list_id=list_id, list_name=list_name) if member else
+              ListRemove(email, reason, list_id=list_id, list_name=list_name, contact_id=contact.contact_id))
+        if any(s.key == email and type(s.op) is type(op) and s.op.list_id == list_id  # type: ignore[union-attr]
+               for s in plan.steps):
             return
-        plan.add(Action(
-            key=email,
-            event=ev.ListChanged(dataset=self.ctx.dataset, side="marketing", key=email, list_name=list_name,
-                                 action="add" if member else "remove", reason=reason),
-            bulk=("list_add" if member else "list_remove", list_id),
-            payload=contact.contact_id,  # a removal names contacts by id
-            count="list_changes",
+        plan.add(Step(
+            key=email, op=op,
+            events=(ev.ListChanged(dataset=self.ctx.dataset, side="marketing", key=email, list_name=list_name,
+                                   action="add" if member else "remove", reason=reason),),
+            counts=("list_changes",), record_id=record_id,
         ))
-
-    # -- bulk writes -------------------------------------------------------
-
-    async def bulk(self, group: tuple[Any, ...], actions: list[Action]) -> dict[str, str]:
-        kind = group[0]
-        if kind == "upsert":
-            writes = [a.payload for a in actions]
-            if len(writes) == 1:
-                await self.mk.upsert_contact(writes[0])
-                return {}
-            report = await self.mk.import_contacts(writes)
-            return {email: reason for email, reason in report.failed}
-        emails = [a.key for a in actions]
-        if kind == "list_add":
-            await self.mk.add_to_list(group[1], emails)
-        elif kind == "list_remove":
-            known = {a.key: a.payload for a in actions if a.payload}
-            await self.mk.remove_from_list(group[1], emails, known_ids=known)
-        return {}
 
 
 class CustomersPass(EntityPass):
@@ -625,3 +612,6 @@ class CustomersPass(EntityPass):
 class ContactsPass(EntityPass):
     record_type = "contact"
 
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value

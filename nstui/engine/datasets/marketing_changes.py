@@ -12,9 +12,19 @@ from typing import Any
 
 from nstui.config import ADDRESS_FIELDS, WRITES_NETSUITE
 from nstui.engine import events as ev
-from nstui.engine.datasets.base import planned
+from nstui.engine.datasets.base import Plan
+from nstui.engine.datasets.ops import (
+    CREATED,
+    DropLink,
+    NetSuiteCreate,
+    NetSuitePatch,
+    SaveLink,
+    SetPending,
+    SetRefused,
+    SetShadow,
+    Step,
+)
 from nstui.engine.datasets.netsuite_fields import STAGE_LISTS, rest_body
-from nstui.engine.errors import REMOTE_ERRORS
 from nstui.engine.rules.duplicates import Party
 from nstui.engine.rules.emails import normalize_email
 from nstui.engine.rules.merge import canon
@@ -37,6 +47,14 @@ class MarketingSideChanges:
     ns: Any
 
     # -- the marketing side's changes --------------------------------------
+
+    async def write_now(self, step: Step) -> bool:
+        """A write this direction decides while it reads: carried out at once,
+        through the same executor (and intent log) as a page's plan."""
+        plan = Plan(self.ctx)
+        plan.add(step)
+        await plan.execute()
+        return step.key not in plan.failed
 
     async def marketing_changes(self, since: datetime) -> set[int]:
         """Records whose contact changed on the marketing side since ``since``."""
@@ -93,22 +111,19 @@ class MarketingSideChanges:
         key = f"{link.party.record_type} {link.party.record_id}"
         if self.state.refused(ctx.dataset, key) == contact.email:
             return
-        event = ev.RecordUpdated(dataset=ctx.dataset, side="netsuite", key=contact.email, fields=("email",),
-                                 reason=f"email changed in marketing from {link.email}")
-        if ctx.dry_run:
-            ctx.emit(planned(event))
-            ctx.counts.updated += 1
-            return
-        try:
-            await self.ns.patch_record(link.party.record_type, link.party.record_id, {"email": contact.email})
-        except REMOTE_ERRORS as e:
-            ctx.error(f"email change to {contact.email} refused by NetSuite: {e}", key=key)
-            self.state.set_refused(ctx.dataset, key, contact.email, str(e))
-            return
-        ctx.emit(event)
-        ctx.counts.updated += 1
-        self.state.drop_link(link.email)
-        self.state.save_link(contact.email, link.party, contact.contact_id)
+        why = f"email changed in marketing from {link.email}"
+        await self.write_now(Step(
+            key=contact.email,
+            op=NetSuitePatch(contact.email, why, record_type=link.party.record_type, record_id=link.party.record_id,
+                             body={"email": contact.email}, fields={"email": contact.email}),
+            events=(ev.RecordUpdated(dataset=ctx.dataset, side="netsuite", key=contact.email, fields=("email",),
+                                     reason=why),),
+            counts=("updated",),
+            commit=(DropLink(link.email), SaveLink.of(contact.email, link.party, contact.contact_id)),
+            on_fail=(SetRefused(ctx.dataset, key, contact.email, "refused by NetSuite"),),
+            fail_prefix=f"email change to {contact.email} refused by NetSuite: ",
+            record_id=link.party.record_id,
+        ))
 
     @property
     def creates_missing_contacts(self) -> bool:
@@ -159,22 +174,17 @@ class MarketingSideChanges:
 
     async def create_contact_for_opt_out(self, valid: str, reason: str) -> None:
         ctx = self.ctx
-        event = ev.RecordCreated(dataset=ctx.dataset, side="netsuite", key=valid,
-                                 reason=f"{reason} in marketing, no NetSuite record: contact created with Soft Opt-Out")
-        if ctx.dry_run:
-            ctx.emit(planned(event))
-            ctx.counts.created += 1
-            return
+        why = f"{reason} in marketing, no NetSuite record: contact created with Soft Opt-Out"
         local = valid.split("@")[0]
-        new_id = await self.ns.create_record(
-            "contact", {"email": valid, "firstName": local[:32], "lastName": "(marketing opt-out)",
-                        **self.status_body(SOFT_OPT_OUT)},
-        )
-        ctx.emit(event)
-        ctx.counts.created += 1
-        party = Party("contact", new_id, None, True, "")
-        self.state.save_link(valid, party)
-        self.state.set_shadow(valid, "status:ns", SOFT_OPT_OUT)
+        body = {"email": valid, "firstName": local[:32], "lastName": "(marketing opt-out)",
+                **self.status_body(SOFT_OPT_OUT)}
+        await self.write_now(Step(
+            key=valid, op=NetSuiteCreate(valid, why, record_type="contact", body=body),
+            events=(ev.RecordCreated(dataset=ctx.dataset, side="netsuite", key=valid, reason=why),),
+            counts=("created",),
+            commit=(SaveLink.of(valid, Party("contact", CREATED, None, True, "")),
+                    SetShadow(valid, "status:ns", SOFT_OPT_OUT)),
+        ))
 
     async def entity_list_joins(self, since: datetime) -> None:
         """Seed 003: members of the integration's Customers / Leads / Prospects
@@ -208,17 +218,17 @@ class MarketingSideChanges:
         if status_id is None:
             ctx.warn(f"no default customer status for stage {stage} in NetSuite")
             return
-        event = ev.RecordUpdated(dataset=ctx.dataset, side="netsuite", key=email, fields=("entitystatus",),
-                                 reason=f"member of the {stage.title()}s list: stage default status")
-        if not ctx.dry_run:
-            try:
-                await self.ns.patch_record("customer", party.record_id, {"entityStatus": {"id": str(status_id)}})
-            except REMOTE_ERRORS as e:
-                ctx.error(f"entitystatus not updated: {e}", key=email)
-                return
-        ctx.emit(planned(event, ctx.dry_run))
-        ctx.counts.updated += 1
-        self.state.save_link(email, Party(party.record_type, party.record_id, stage, party.isperson, party.name))
+        why = f"member of the {stage.title()}s list: stage default status"
+        await self.write_now(Step(
+            key=email,
+            op=NetSuitePatch(email, why, record_type="customer", record_id=party.record_id,
+                             body={"entityStatus": {"id": str(status_id)}}, fields={"entitystatus": status_id}),
+            events=(ev.RecordUpdated(dataset=ctx.dataset, side="netsuite", key=email, fields=("entitystatus",),
+                                     reason=why),),
+            counts=("updated",),
+            commit=(SaveLink.of(email, Party(party.record_type, party.record_id, stage, party.isperson, party.name)),),
+            fail_prefix="entitystatus not updated: ", record_id=party.record_id,
+        ))
 
     async def create_from_marketing(self, email: str, stage: str | None) -> None:
         ctx = self.ctx
@@ -246,19 +256,13 @@ class MarketingSideChanges:
             body.setdefault("isPerson", True)
             if not body.get("lastName") and not body.get("companyName"):
                 body["lastName"] = valid.split("@")[0][:32]
-        event = ev.RecordCreated(dataset=ctx.dataset, side="netsuite", key=valid,
-                                 reason=f"member of {self.entity_list(stage)!r} with no NetSuite record")
-        if ctx.dry_run:
-            ctx.emit(planned(event))
-            ctx.counts.created += 1
-            return
-        try:
-            new_id = await self.ns.create_record(table, body)
-        except REMOTE_ERRORS as e:
-            ctx.error(f"not created in NetSuite: {e}", key=valid)
-            return
-        ctx.emit(event)
-        ctx.counts.created += 1
-        self.state.set_pending(ctx.dataset, new_id, True)  # read it back through the normal pass
+        why = f"member of {self.entity_list(stage)!r} with no NetSuite record"
+        await self.write_now(Step(
+            key=valid, op=NetSuiteCreate(valid, why, record_type=table, body=body),
+            events=(ev.RecordCreated(dataset=ctx.dataset, side="netsuite", key=valid, reason=why),),
+            counts=("created",),
+            commit=(SetPending(ctx.dataset, CREATED),),  # read it back through the normal pass
+            fail_prefix="not created in NetSuite: ",
+        ))
 
     # -- one page ----------------------------------------------------------

@@ -14,7 +14,16 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Iterable
 
-from nstui.engine.datasets.base import Action
+from nstui.engine.datasets.ops import (
+    DeleteContact,
+    ListAdd,
+    ListRemove,
+    Op,
+    Resubscribe,
+    Suppress,
+    Unsuppress,
+    Upsert,
+)
 from nstui.marketing.model import ContactWrite, MarketingContact
 
 #: The contact id of a contact that only a dry run's plan creates.
@@ -38,26 +47,26 @@ def _written_status(before: MarketingContact, write: ContactWrite) -> tuple[str,
     return write.status, False
 
 
-def planned_contact(email: str, before: MarketingContact | None, actions: Iterable[Action],
+def planned_contact(email: str, before: MarketingContact | None, ops: Iterable[Op],
                     now: datetime) -> MarketingContact | None:
-    """``before`` (None: not on the platform) after the actions for ``email``."""
+    """``before`` (None: not on the platform) after the operations for ``email``."""
     contact = before
-    for action in actions:
-        if action.platform == "delete":
+    for op in ops:
+        if isinstance(op, DeleteContact):
             contact = None
             continue
         if contact is None:
             # Created by this write: the status it asks for, else the
             # platform's default (subscribed, single opt-in).
-            write = action.payload if isinstance(action.payload, ContactWrite) else ContactWrite(email=email)
+            write = op.write if isinstance(op, Upsert) else ContactWrite(email=email)
             contact = MarketingContact(
                 contact_id=PLANNED_ID, email=email, status=write.status or "onboarding", status_changed=now,
                 suppressed=False, data_fields={}, mobile_number=None, lists={}, updated=now,
             )
         contact = replace(contact, data_fields=dict(contact.data_fields), lists=dict(contact.lists),
                           suppressed_lists=set(contact.suppressed_lists), updated=now)
-        if action.bulk == ("upsert",) and isinstance(action.payload, ContactWrite):
-            write = action.payload
+        if isinstance(op, Upsert):
+            write = op.write
             contact.data_fields.update(write.data_fields)
             if write.mobile_number:
                 contact.mobile_number = write.mobile_number
@@ -65,15 +74,15 @@ def planned_contact(email: str, before: MarketingContact | None, actions: Iterab
             status, suppressed = _written_status(contact, write)
             if (status, suppressed) != (contact.status, contact.suppressed):
                 contact.status, contact.suppressed, contact.status_changed = status, suppressed, now
-        elif action.bulk and action.bulk[0] == "list_add":
-            contact.lists[action.bulk[1]] = now
-        elif action.bulk and action.bulk[0] == "list_remove":
-            contact.lists.pop(action.bulk[1], None)
-        elif action.platform == "suppress":
+        elif isinstance(op, ListAdd):
+            contact.lists[op.list_id] = now
+        elif isinstance(op, ListRemove):
+            contact.lists.pop(op.list_id, None)
+        elif isinstance(op, Suppress):
             contact.status, contact.suppressed, contact.status_changed = "unsubscribed", True, now
-        elif action.platform == "unsuppress":
+        elif isinstance(op, Unsuppress):
             contact.status, contact.suppressed, contact.status_changed = "onboarding", False, now
-        elif action.platform == "resubscribe":
+        elif isinstance(op, Resubscribe):
             contact.status, contact.suppressed, contact.status_changed = "unconfirmed", False, now
         # An opt-out of the contact's own suppresses its memberships; a company
         # suppression keeps them (as the client reads them).

@@ -85,7 +85,7 @@ class PlatformContacts:
             now = self.ctx.clock()
             fresh = {}
             for email in emails:
-                contact = planned_contact(email, contacts.get(email), (a for a in plan.actions if a.key == email), now)
+                contact = planned_contact(email, contacts.get(email), plan.ops_for(email), now)
                 if contact is not None:
                     fresh[email] = contact
         else:

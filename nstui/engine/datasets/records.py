@@ -16,7 +16,8 @@ from decimal import Decimal
 from typing import Any
 
 from nstui.engine import events as ev
-from nstui.engine.datasets.base import Action, PassContext, Plan, breathe
+from nstui.engine.datasets.base import PassContext, Plan, breathe
+from nstui.engine.datasets.ops import InsightDelete, InsightUpsert, SetDigest, Step
 from nstui.engine.rules.emails import normalize_email
 from nstui.netsuite.suiteql import quote, ts
 
@@ -66,7 +67,7 @@ class RecordPass:
             ctx.page_read("netsuite", len(page))
             plan = Plan(ctx)
             await self.build(page, plan)
-            await plan.execute(self.bulk)
+            await plan.execute()
             ctx.page_done(page)
             if ctx.cancel.is_set():
                 return
@@ -78,12 +79,11 @@ class RecordPass:
         if old == new:
             return
         event_cls = ev.RecordCreated if old is None else ev.RecordUpdated
-        plan.add(Action(
-            key=key,
-            event=event_cls(dataset=self.ctx.dataset, side="marketing", key=key, reason=reason),
-            bulk=("upsert",), payload=(key, record, email),
-            commit=[lambda: self.state.set_record_digest(self.ctx.dataset, key, new)],
-            count="created" if old is None else "updated",
+        plan.add(Step(
+            key=key, op=InsightUpsert(key, reason, collection=self.collection, record=record, email=email, digest=new),
+            events=(event_cls(dataset=self.ctx.dataset, side="marketing", key=key, reason=reason),),
+            counts=("created" if old is None else "updated",),
+            commit=(SetDigest(self.ctx.dataset, key, new),),
         ))
 
     def remove(self, plan: Plan, key: str, reason: str) -> None:
@@ -91,21 +91,12 @@ class RecordPass:
         if self.state.record_digest(self.ctx.dataset, key) is None:
             self.ctx.skip(key, reason)
             return
-        plan.add(Action(
-            key=key,
-            event=ev.RecordDeleted(dataset=self.ctx.dataset, side="marketing", key=key, reason=reason),
-            run=lambda: self.mk.delete_insight_record(self.collection, key),
-            commit=[lambda: self.state.set_record_digest(self.ctx.dataset, key, None)],
-            count="deleted",
+        plan.add(Step(
+            key=key, op=InsightDelete(key, reason, collection=self.collection),
+            events=(ev.RecordDeleted(dataset=self.ctx.dataset, side="marketing", key=key, reason=reason),),
+            counts=("deleted",),
+            commit=(SetDigest(self.ctx.dataset, key, None),),
         ))
-
-    async def bulk(self, group: tuple[Any, ...], actions: list[Action]) -> dict[str, str]:
-        records = [(key, record) for key, record, _ in (a.payload for a in actions)]
-        emails = [email for _, _, email in (a.payload for a in actions)]
-        await self.mk.upsert_insight_records(
-            self.collection, records, contact_emails=emails if self.scope == "contact" else None
-        )
-        return {}
 
 
 class ItemsPass(RecordPass):
