@@ -56,8 +56,6 @@ CREATE TABLE IF NOT EXISTS problem (
 CREATE INDEX IF NOT EXISTS problem_run ON problem (run_id);
 CREATE TABLE IF NOT EXISTS pending (
     dataset TEXT NOT NULL, record_id INTEGER NOT NULL, PRIMARY KEY (dataset, record_id));
-CREATE TABLE IF NOT EXISTS intent (
-    id INTEGER PRIMARY KEY, dataset TEXT NOT NULL, key TEXT NOT NULL, step TEXT NOT NULL, at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS refused (
     dataset TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, reason TEXT NOT NULL,
     PRIMARY KEY (dataset, key));
@@ -68,8 +66,17 @@ CREATE TABLE IF NOT EXISTS refused (
 # executescript). Entry i takes a file from version i to version i + 1.
 Migration = Union[str, Callable[[sqlite3.Connection], None]]
 
+# Version 2: the intent log, a remote write recorded (and committed) before
+# it is made, deleted with the commit of its effect (engine/datasets/executor.py).
+INTENT_LOG = """
+CREATE TABLE intent (
+    id INTEGER PRIMARY KEY, dataset TEXT NOT NULL, key TEXT NOT NULL, step TEXT NOT NULL, at TEXT NOT NULL);
+CREATE INDEX intent_dataset ON intent (dataset);
+"""
+
 MIGRATIONS: list[Migration] = [
     SCHEMA_V1,
+    INTENT_LOG,
 ]
 
 
