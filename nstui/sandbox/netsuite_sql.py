@@ -16,6 +16,7 @@ which is why the client reads times through TO_CHAR.
 
 from __future__ import annotations
 
+import functools
 import re
 import sqlite3
 from datetime import datetime
@@ -40,7 +41,10 @@ class SuiteQLError(Exception):
 # ---------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=256)
 def py_format(oracle: str) -> str:
+    """An Oracle date format as a strftime/strptime one (cached: a query
+    passes the same literal format for every row)."""
     out = []
     for token in _FORMAT_TOKEN.findall(oracle):
         if token.startswith('"'):
@@ -68,9 +72,11 @@ def to_timestamp(text: Any, fmt: Any = None) -> str | None:
 def to_char(value: Any, fmt: Any = None) -> str | None:
     if value is None:
         return None
-    if isinstance(value, str) and _STORED_TIME.match(value):
-        moment = datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
-        return moment.strftime(py_format(fmt)) if fmt else render(value)
+    if isinstance(value, str) and len(value) == 19 and _STORED_TIME.match(value):
+        if not fmt:
+            return render(value)
+        # fromisoformat is C and checks the date as strptime did, ~20x cheaper per row
+        return datetime.fromisoformat(value).strftime(py_format(fmt))
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
@@ -117,13 +123,20 @@ def register_functions(conn: sqlite3.Connection) -> None:
 # ---------------------------------------------------------------------------
 
 
-def _words(sql: str) -> list[tuple[int, int, str]]:
-    """(start, end, word) of every bare word outside literals, quoted names and comments."""
+def _words(sql: str) -> list[tuple[int, int, str, int]]:
+    """(start, end, word, parenthesis depth) of every bare word outside
+    literals, quoted names and comments."""
     words = []
-    i, n = 0, len(sql)
+    i, n, depth = 0, len(sql), 0
     while i < n:
         ch = sql[i]
-        if ch == "'":
+        if ch == "(":
+            depth += 1
+            i += 1
+        elif ch == ")":
+            depth -= 1
+            i += 1
+        elif ch == "'":
             j = i + 1
             while j < n:
                 if sql[j] == "'":
@@ -150,10 +163,10 @@ def _words(sql: str) -> list[tuple[int, int, str]]:
             j = i + 1
             while j < n and (sql[j].isalnum() or sql[j] in "_$#"):
                 j += 1
-            words.append((i, j, sql[i:j]))
+            words.append((i, j, sql[i:j], depth))
             i = j
         elif ch == ";":
-            words.append((i, i + 1, ";"))
+            words.append((i, i + 1, ";", depth))
             i += 1
         else:
             i += 1
@@ -162,22 +175,60 @@ def _words(sql: str) -> list[tuple[int, int, str]]:
 
 def prepare(sql: str) -> str:
     """The SQLite text of a SuiteQL SELECT, or SuiteQLError."""
+    return _prepared(sql)[0]
+
+
+def _prepared(sql: str) -> tuple[str, str | None]:
+    """(the SQLite text of a SuiteQL SELECT, a cheaper query counting its rows
+    or None), or SuiteQLError."""
     text = sql.strip().rstrip(";").rstrip()
     if not text:
         raise SuiteQLError("the query is empty")
     words = _words(text)
     if not words or words[0][2].upper() != "SELECT":
         raise SuiteQLError("only SELECT statements can be run")
-    if any(w == ";" for _, _, w in words):
+    if any(w == ";" for _, _, w, _ in words):
         raise SuiteQLError("one statement only: ';' is not allowed")
-    out, last = [], 0
-    for start, end, word in words:
+    out, last, shift = [], 0, []
+    for start, end, word, _ in words:
         if word.lower() == "transaction":
             out.append(text[last:start])
             out.append('"transaction"')
             last = end
+            shift.append((end, 2))
     out.append(text[last:])
-    return "".join(out)
+    prepared = "".join(out)
+
+    def at(i: int) -> int:  # a position of ``text`` in ``prepared``
+        return i + sum(n for end, n in shift if end <= i)
+    return prepared, _count_query(prepared, [(at(s), at(e), w, d) for s, e, w, d in words])
+
+
+_AGGREGATES = {"count", "sum", "avg", "min", "max", "listagg", "group_concat", "total", "median",
+               "stddev", "variance", "string_agg"}
+_KEEP_SELECT_LIST = {"distinct", "all", "unique", "union", "intersect", "except", "minus", "having",
+                     "limit", "offset", "fetch", "window", "top"}
+
+
+def _count_query(text: str, words: list[tuple[int, int, str, int]]) -> str | None:
+    """``SELECT COUNT(*)`` of the query without its select list and ORDER BY:
+    SQLite then counts through an index without computing a column (TO_CHAR
+    is Python) or sorting, where the whole query cost ~17 µs a row. None where the select list decides the number of
+    rows (DISTINCT, aggregates, set operations, a row limit): count it whole."""
+    top = [(s, w.lower()) for s, _, w, d in words if d == 0]
+    if any(w in _KEEP_SELECT_LIST for _, w in top):
+        return None
+    from_at = next((s for s, w in top if w == "from"), None)
+    if from_at is None:
+        return None
+    if any(w.lower() in _AGGREGATES for s, _, w, _ in words if s < from_at):
+        return None
+    order_at = next((s for (s, w), (_, nxt) in zip(top, top[1:]) if w == "order" and nxt == "by"), len(text))
+    if order_at < from_at:
+        return None
+    # LIMIT -1 (no limit) keeps the sub-query whole, so SQLite drops a LEFT
+    # JOIN on a unique key that no column needs: ~65 ns a row at 20,000 rows
+    return f"SELECT COUNT(*) FROM (SELECT 1 {text[from_at:order_at]}\nLIMIT -1)"
 
 
 def _authorize(action: int, arg1: str | None, arg2: str | None, _db: str | None, _source: str | None) -> int:
@@ -199,7 +250,7 @@ def _authorize(action: int, arg1: str | None, arg2: str | None, _db: str | None,
 def render(value: Any) -> str:
     """A stored value as SuiteQL's REST answer shows it (always text)."""
     if isinstance(value, str):
-        m = _STORED_TIME.match(value)
+        m = _STORED_TIME.match(value) if len(value) == 19 else None
         if m:
             return f"{int(m.group(2))}/{int(m.group(3))}/{m.group(1)}"
         return value
@@ -216,20 +267,33 @@ def column_names(description: Any) -> list[str]:
     return names
 
 
+def _count(conn: sqlite3.Connection, text: str, counting: str | None) -> int:
+    if counting is not None:
+        try:
+            return conn.execute(counting).fetchone()[0]
+        except sqlite3.OperationalError:
+            pass  # e.g. WHERE naming a select-list alias, as SQLite allows: count it whole
+    return conn.execute(f"SELECT COUNT(*) FROM ({text}\n)").fetchone()[0]
+
+
 def run_page(conn: sqlite3.Connection, sql: str, *, limit: int, offset: int,
              cap: int) -> tuple[list[dict[str, str]], int]:
     """(rows of one page, total rows of the query). Rows past ``cap`` are never
     returned, as NetSuite returns at most 100,000 rows of one query."""
-    text = prepare(sql)
+    text, counting = _prepared(sql)
     take = max(0, min(limit, cap - offset))
     conn.set_authorizer(_authorize)
     _failure.message = None
     try:
         # newlines: a trailing "-- comment" must not swallow what follows
-        total = conn.execute(f"SELECT COUNT(*) FROM ({text}\n)").fetchone()[0]
         cursor = conn.execute(f"{text}\nLIMIT ? OFFSET ?", (take, offset))
         names = column_names(cursor.description)
         rows = [{n: render(v) for n, v in zip(names, values) if v is not None} for values in cursor.fetchall()]
+        # A short page is the last one: its total needs no count. A full one is
+        # counted without its columns, so a keyset page costs no Python per
+        # row beyond the page (the count is SQLite's C walking an index).
+        last_page = len(rows) < take and (rows or offset == 0)
+        total = offset + len(rows) if last_page else _count(conn, text, counting)
     except sqlite3.DatabaseError as e:
         message = str(e)
         if "not authorized" in message or "prohibited" in message:
