@@ -324,8 +324,10 @@ def serve(cfg: ConfigFile, port: int) -> int:
 
     boxes = open_sandboxes(cfg)
     servers = [
-        uvicorn.Server(uvicorn.Config(boxes.netsuite.app, host="127.0.0.1", port=port, log_level="warning")),
-        uvicorn.Server(uvicorn.Config(boxes.marketing.app, host="127.0.0.1", port=port + 1, log_level="warning")),
+        uvicorn.Server(uvicorn.Config(boxes.netsuite.app, host="127.0.0.1", port=port, log_level="warning",
+                                      date_header=False)),  # the sandboxes send their own clock's Date
+        uvicorn.Server(uvicorn.Config(boxes.marketing.app, host="127.0.0.1", port=port + 1, log_level="warning",
+                                      date_header=False)),
     ]
     print(f"NetSuite sandbox:  http://127.0.0.1:{port}   (set netsuite.base_url to this)")
     print(f"Marketing sandbox: http://127.0.0.1:{port + 1}   (set marketing.base_url to this)")

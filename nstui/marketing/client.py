@@ -27,6 +27,7 @@ from nstui.marketing import wire
 from nstui.marketing.errors import MarketingError, MarketingServerError, from_response
 from nstui.marketing.model import ContactWrite, ImportReport, MarketingContact, MarketingList, OptOut
 from nstui.marketing.statuses import from_wire, to_wire
+from nstui.server_clock import ServerClock
 
 V2_PAGE = 1000  # the v2 `select` maximum
 V3_PAGE = 1000
@@ -111,6 +112,8 @@ class MarketingClient:
     ):
         self.cfg = cfg
         self.calls: Counter[str] = Counter()
+        #: The platform's own time, from the Date header of its answers.
+        self.server_clock = ServerClock()
         self.backoff = backoff or Backoff()
         self._sleep = sleep
         self._poll = poll_interval
@@ -147,6 +150,7 @@ class MarketingClient:
                 self.calls["retry"] += 1
             try:
                 response = await self._http.request(method, path, **kw)
+                self.server_clock.observe(response)
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as e:
                 if attempt >= self.cfg.max_retries:
                     raise MarketingServerError(f"{self._host}: {what} failed: {e.__class__.__name__}") from None

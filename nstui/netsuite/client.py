@@ -39,6 +39,7 @@ from nstui.netsuite.models import (
 )
 from nstui.netsuite.retry import TRANSIENT_ERRORS, Backoff, retry_after, retryable_status
 from nstui.netsuite.suiteql import column, parse_ts, quote, quote_list, ts
+from nstui.server_clock import ServerClock
 from nstui.sqlfilter import FilterError, validate_filter
 
 log = logging.getLogger("nstui.netsuite")
@@ -69,6 +70,8 @@ class NetSuiteClient:
         self.realm = realm_of(cfg.account_id)
         #: Requests by kind; every retry is counted once more under "retry".
         self.calls: Counter[str] = Counter()
+        #: NetSuite's own time, from the Date header of its answers.
+        self.server_clock = ServerClock()
         self.backoff = backoff or Backoff()
         self._sleep = sleep
         self._slots = asyncio.Semaphore(cfg.concurrency)
@@ -116,6 +119,7 @@ class NetSuiteClient:
                 except TRANSIENT_ERRORS as e:
                     failure = e
             if response is not None:
+                self.server_clock.observe(response)
                 if response.status_code < 400:
                     return response
                 if not retryable_status(response.status_code) or attempt >= self.cfg.max_retries:

@@ -4,9 +4,12 @@ OpenAPI descriptions give them, backed by SQLite.
 
 Behaves like the platform where the engine depends on it: emails are unique
 case-insensitively; an unsubscribed, bounced or suppressed contact stays so
-unless resubscribed (``resubscribeOptions``); a write with optInType double
-sends the confirmation email (pendingOptIn); onboarding contacts become active
-(VerifiedDouble) after an engagement (``engage``); bounces can be injected;
+unless resubscribed (``resubscribeOptions``); a write with optInType
+verifiedDouble sends the confirmation email and leaves the contact
+pendingOptIn until they confirm (``engage``), while optInType double leaves it
+subscribed (dotdigital-contacts-service.json, channelProperties_email.optInType);
+onboarding contacts become active (VerifiedDouble) after an engagement
+(``engage``); bounces can be injected;
 changed-since reads are exact (inclusive of the given second).
 """
 
@@ -17,6 +20,7 @@ import hmac
 import json
 import sqlite3
 import uuid
+from contextvars import ContextVar
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -32,6 +36,7 @@ from nstui.config import SandboxConfig
 from nstui.credentials import MarketingCredentials
 from nstui.sandbox.faults import Faults
 from nstui.sandbox.transport import EmbeddedTransport
+from nstui.server_clock import http_date
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS contact (
@@ -50,7 +55,15 @@ CREATE TABLE IF NOT EXISTS record (
     collection TEXT NOT NULL, key TEXT NOT NULL, contact_id INTEGER NOT NULL DEFAULT 0, json TEXT NOT NULL,
     created TEXT NOT NULL, updated TEXT NOT NULL, PRIMARY KEY (collection, key, contact_id));
 CREATE TABLE IF NOT EXISTS job (id TEXT PRIMARY KEY, kind TEXT NOT NULL, result TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS write_log (
+    seq INTEGER PRIMARY KEY, at TEXT NOT NULL, via TEXT NOT NULL, email TEXT NOT NULL,
+    kind TEXT NOT NULL, detail TEXT NOT NULL);
 """
+
+#: Who is writing: "api" inside a request, "direct" for what a recipient or a
+#: test does through the direct-access methods. Kept in the write log, which
+#: the consent property suite reads to see every write at the moment it happened.
+VIA: ContextVar[str] = ContextVar("nstui_sandbox_via", default="direct")
 
 OPTED_OUT = {"unsubscribed", "softBounced", "hardBounced", "suppressed", "ispComplained", "directComplaint"}
 V2_REASON = {"unsubscribed": "Unsubscribed", "softBounced": "SoftBounced", "hardBounced": "HardBounced",
@@ -152,6 +165,22 @@ class MarketingSandbox:
             password, self._credentials.password)
 
     def _gate(self, handler: Callable[[Request], Any]) -> Callable[[Request], Any]:
+        gated = self._gate_inner(handler)
+
+        async def dated(request: Request) -> Response:
+            token = VIA.set("api")
+            try:
+                response = await gated(request)
+            finally:
+                VIA.reset(token)
+            # The platform's own time, as every server sends it: the engine
+            # takes its marketing-side watermark from this clock, not its own.
+            response.headers["Date"] = http_date(self.clock())
+            return response
+
+        return dated
+
+    def _gate_inner(self, handler: Callable[[Request], Any]) -> Callable[[Request], Any]:
         async def endpoint(request: Request) -> Response:
             self.requests[request.url.path] = self.requests.get(request.url.path, 0) + 1
             if not self._authorized(request):
@@ -202,9 +231,20 @@ class MarketingSandbox:
             "lists": [{"id": b["id"], "name": b["name"], "status": list_status} for b in self._lists_of(row["id"])],
         }
 
+    def _log(self, cid: int, kind: str, detail: str, stamp: str) -> None:
+        """One consent-relevant write: a status, a list join or removal, a delete."""
+        row = self.db.execute("SELECT email FROM contact WHERE id = ?", (cid,)).fetchone()
+        self.db.execute("INSERT INTO write_log (at, via, email, kind, detail) VALUES (?, ?, ?, ?, ?)",
+                        (stamp, VIA.get(), row["email"] if row else "?", kind, detail))
+
+    def _list_name(self, list_id: int) -> str:
+        row = self.db.execute("SELECT name FROM addressbook WHERE id = ?", (list_id,)).fetchone()
+        return row["name"] if row else str(list_id)
+
     def _set_status(self, cid: int, status: str, stamp: str, opt_in: str | None = None) -> None:
         self.db.execute("UPDATE contact SET status = ?, opt_in = COALESCE(?, opt_in), updated = ? WHERE id = ?",
                         (status, opt_in, stamp, cid))
+        self._log(cid, "status", status, stamp)
         if status in V2_REASON:
             self.db.execute("INSERT INTO suppression (contact_id, reason, at) VALUES (?, ?, ?)",
                             (cid, V2_REASON[status], stamp))
@@ -225,11 +265,13 @@ class MarketingSandbox:
                     return None  # an opted-out contact stays so unless resubscribed
                 if resub.get("resubscribeWithNoChallenge"):
                     return "subscribed", row["opt_in"] if row else "Single"
-                return "pendingOptIn", "Double"
-            if opt_in == "Double" and current not in ("subscribed",):
-                return "pendingOptIn", "Double"
+                return "pendingOptIn", "VerifiedDouble"
             if current == "subscribed" and row is not None and row["opt_in"] == "VerifiedDouble":
                 return None  # already engaged: nothing to change
+            if opt_in == "VerifiedDouble":
+                # The spec: verified double sends the confirmation email and the
+                # channel is pendingOptIn meanwhile. (double does not.)
+                return "pendingOptIn", "VerifiedDouble"
             return "subscribed", opt_in or (row["opt_in"] if row else "Single")
         return want, row["opt_in"] if row else "Unknown"
 
@@ -263,10 +305,14 @@ class MarketingSandbox:
         change = self._apply_channel(None if created else row, channel, stamp)
         if change:
             self._set_status(row["id"], change[0], stamp, change[1])
+        elif created:
+            self._log(row["id"], "status", "subscribed", stamp)
         for list_id in body.get("lists") or []:
             if self.db.execute("SELECT 1 FROM addressbook WHERE id = ?", (list_id,)).fetchone() is None:
                 raise ValueError(f"The list id {list_id} does not exist")
-            self.db.execute("INSERT OR IGNORE INTO membership VALUES (?, ?, ?)", (list_id, row["id"], stamp))
+            cur = self.db.execute("INSERT OR IGNORE INTO membership VALUES (?, ?, ?)", (list_id, row["id"], stamp))
+            if cur.rowcount:
+                self._log(row["id"], "list_add", self._list_name(list_id), stamp)
         return self._contact_row(contact_id=row["id"]), created  # type: ignore[return-value]
 
     # -- contacts: endpoints -------------------------------------------------------------
@@ -286,6 +332,7 @@ class MarketingSandbox:
             if row is None:
                 return error(404, "contacts:contactNotFound", "Contact not found")
             with self.db:
+                self._log(row["id"], "delete", "", self._stamp())
                 self.db.execute("DELETE FROM membership WHERE contact_id = ?", (row["id"],))
                 self.db.execute("DELETE FROM contact WHERE id = ?", (row["id"],))
             return Response(status_code=204)
@@ -409,8 +456,10 @@ class MarketingSandbox:
         stamp = self._stamp()
         with self.db:
             for cid in ids:
-                self.db.execute("DELETE FROM membership WHERE list_id = ? AND contact_id = ?",
-                                (request.path_params["book"], int(cid)))
+                cur = self.db.execute("DELETE FROM membership WHERE list_id = ? AND contact_id = ?",
+                                      (request.path_params["book"], int(cid)))
+                if cur.rowcount:
+                    self._log(int(cid), "list_remove", self._list_name(request.path_params["book"]), stamp)
                 self.db.execute("UPDATE contact SET updated = ? WHERE id = ?", (stamp, int(cid)))
         return Response(status_code=202)
 
@@ -587,12 +636,16 @@ class MarketingSandbox:
         row, stamp = self._required(email), self._stamp()
         with self.db:
             self.db.execute("INSERT OR REPLACE INTO membership VALUES (?, ?, ?)", (self._list_id(name), row["id"], stamp))
+            self._log(row["id"], "list_add", name, stamp)
             self.db.execute("UPDATE contact SET updated = ? WHERE id = ?", (stamp, row["id"]))
 
     def remove_from_list_by_name(self, email: str, name: str) -> None:
         row, stamp = self._required(email), self._stamp()
         with self.db:
-            self.db.execute("DELETE FROM membership WHERE list_id = ? AND contact_id = ?", (self._list_id(name), row["id"]))
+            cur = self.db.execute("DELETE FROM membership WHERE list_id = ? AND contact_id = ?",
+                                  (self._list_id(name), row["id"]))
+            if cur.rowcount:
+                self._log(row["id"], "list_remove", name, stamp)
             self.db.execute("UPDATE contact SET updated = ? WHERE id = ?", (stamp, row["id"]))
 
     def contact(self, email: str) -> dict[str, Any] | None:
@@ -606,6 +659,14 @@ class MarketingSandbox:
         return {"id": row["id"], "email": row["email"], "status": status, "suppressed": suppressed,
                 "wire_status": row["status"], "opt_in": row["opt_in"], "data_fields": json.loads(row["data"]),
                 "mobile_number": row["mobile"], "lists": [b["name"] for b in self._lists_of(row["id"])]}
+
+    def write_log(self, after: int = 0) -> list[dict[str, Any]]:
+        """Every status write, list join and removal and delete after ``after``
+        (a ``seq``), in order: ``via`` is "api" for the engine's requests."""
+        return [dict(r) for r in self.db.execute("SELECT * FROM write_log WHERE seq > ? ORDER BY seq", (after,))]
+
+    def write_log_end(self) -> int:
+        return int(self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM write_log").fetchone()[0])
 
     def insight_records(self, collection: str) -> list[tuple[str, dict[str, Any]]]:
         return [(r["key"], json.loads(r["json"])) for r in

@@ -46,6 +46,7 @@ from nstui.sandbox.netsuite_oauth import OAuthFailure, Verifier
 from nstui.sandbox.netsuite_records import ENTITY_TYPES, RecordError, Records
 from nstui.sandbox.netsuite_sql import SuiteQLError, register_functions, run_page
 from nstui.sandbox.transport import EmbeddedTransport
+from nstui.server_clock import http_date
 
 MAX_ROWS = 100_000
 MAX_PAGE = 1000
@@ -290,6 +291,18 @@ class NetSuiteSandbox:
     # -- the gate ---------------------------------------------------------------------
 
     def _gate(self, kind: str, handler: Handler) -> Handler:
+        gated = self._gate_inner(kind, handler)
+
+        async def dated(request: Request) -> Response:
+            response = await gated(request)
+            # NetSuite's own time, as every server sends it: the engine bounds
+            # its watermarks by this clock, not the client's.
+            response.headers["Date"] = http_date(self.clock())
+            return response
+
+        return dated
+
+    def _gate_inner(self, kind: str, handler: Handler) -> Handler:
         async def endpoint(request: Request) -> Response:
             self.in_flight += 1
             self.in_flight_max = max(self.in_flight_max, self.in_flight)

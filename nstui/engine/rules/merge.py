@@ -124,3 +124,47 @@ def marketing_is_later(ns_time: datetime | None, mk_time: datetime | None, skew:
     if ns_time is None:
         return True
     return mk_time - ns_time > skew
+
+
+def merge_subscription(
+    direction: str,
+    ns: bool,
+    mk: bool,
+    *,
+    shadow: bool | None = None,
+    ns_time: datetime | None = None,
+    mk_time: datetime | None = None,
+    skew: timedelta = timedelta(seconds=2),
+    mk_exists: bool = True,
+) -> FieldDecision:
+    """One campaign subscription (NetSuite tick) and its list (membership).
+
+    ``shadow`` is the value last synced (None: never synced). With it, exactly
+    one side changed whenever the sides differ, and what it did is an event:
+    - an untick in NetSuite is an opt-out: the contact leaves the list in every
+      direction (the platform is what mails; the invariant wins over "does not
+      update Bronto contacts with NetSuite data");
+    - a removal from the list is an opt-out: it is never refilled ("primary
+      fills only blanks" never takes an opt-out for a blank) and reaches
+      NetSuite unless NetSuite is the one-way master;
+    - a tick or a join is an opt-in and follows the direction as the seed
+      words it (``merge_field``), master directions overwriting the other side.
+    """
+    n, m = bool(ns), bool(mk)
+    if n == m:
+        return SAME
+    if not mk_exists:
+        if direction == "bronto_to_netsuite":
+            return SAME
+        return FieldDecision(to_marketing=True, value=n, reason="new contact")
+    if shadow is not None:
+        if n != shadow and not n:
+            return FieldDecision(to_marketing=True, value=False,
+                                 reason="unticked in NetSuite: an opt-out leaves the list in every direction")
+        if m != shadow and not m:
+            if direction == "netsuite_to_bronto":
+                return SAME  # NetSuite is not told; the list is not refilled either
+            return FieldDecision(to_netsuite=True, value=False,
+                                 reason="removed from the list: an opt-out, never a blank to refill")
+    return merge_field(direction, n, m, shadow=NO_SHADOW if shadow is None else shadow,
+                       ns_time=ns_time, mk_time=mk_time, skew=skew, mk_exists=True)

@@ -161,6 +161,15 @@ def decide_status(
                 )
             if not ns_changed:
                 return NOTHING
+            # Both sides changed since the last pass. NetSuite's lastmodifieddate
+            # dates the record, not its status (any edit moves it), so which
+            # came last cannot be shown: the opt-out wins (issue 12, family 3:
+            # a later suppression was lifted by an earlier opt-in).
+            return StatusDecision(
+                rule="both sides changed since the last pass: the opt-out is kept",
+                conflict=(f"NetSuite says {name} and the contact became {mk.label()} in marketing since the "
+                          "last pass; which came last is unknown, so the opt-out is kept"),
+            )
         if ns_changed:
             if mk.suppressed:
                 status = imported_status(ns_status, gs)
