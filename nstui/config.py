@@ -475,7 +475,9 @@ def describe_validation_error(err: ValidationError) -> list[str]:
             problems.append(f"{key}: required key is missing")
             continue
         value = e.get("input")
-        shown = "" if isinstance(value, (dict, list)) and kind != "literal_error" else f" (got {value!r})"
+        # A whole section (a rule across its fields) is no value to quote.
+        shown = ("" if isinstance(value, (dict, list, BaseModel)) and kind != "literal_error"
+                 or repr(value) in msg else f" (got {value!r})")
         if kind == "literal_error":
             allowed = e.get("ctx", {}).get("expected", "")
             msg = f"not allowed; allowed: {allowed}"

@@ -35,6 +35,8 @@ SCREENS = {
 }
 
 
+SCREENS_GROUP = Binding.Group("Screens", compact=True)
+
 #: Screen actions that the palette offers already under their own names.
 IN_PALETTE_ALREADY = {"run", "dry_run", "cancel", "test_netsuite", "test_marketing", "field_mappings"}
 
@@ -51,7 +53,11 @@ class NstuiApp(App[int]):
     }
     DEFAULT_MODE = "subscriptions"
     BINDINGS = [
-        *[Binding(key, f"switch_mode('{mode}')", title, id=f"screen-{mode}") for mode, (key, title) in SCREENS.items()],
+        # One footer entry "12345 Screens" for the five: the screen's own keys,
+        # save, help and quit fit at 80 columns; ? lists every key.
+        *[Binding(key, f"switch_mode('{mode}')", title, id=f"screen-{mode}", group=SCREENS_GROUP)
+          for mode, (key, title) in SCREENS.items()],
+        Binding("question_mark", "help", "Keys", id="help"),
         Binding("ctrl+s", "save", "Save", id="save", priority=True),
         Binding("q", "quit_app", "Quit", id="quit"),
         Binding("ctrl+q", "quit_app", "Quit", id="quit-ctrl", show=False, priority=True),
@@ -235,6 +241,18 @@ class NstuiApp(App[int]):
         self.refresh_title()
         self.notify(f"Saved {self.session.cfg.path}")
 
+    async def action_quit(self) -> None:
+        # The palette's "Quit" too asks before unsaved edits are dropped.
+        self.action_quit_app()
+
+    def action_help(self) -> None:
+        from nstui.tui.widgets.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        title = next((t for m, (_, t) in SCREENS.items() if type(self.screen) is self.MODES[m]), None)
+        self.push_screen(HelpScreen(self.screen, title or getattr(self.screen, "TITLE_TEXT", "this screen")))
+
     def action_quit_app(self) -> None:
         if not self.session.dirty:
             self.exit(0)
@@ -274,8 +292,8 @@ class NstuiApp(App[int]):
         where = re.sub(r"(?<!^)(?=[A-Z])", " ", type(screen).__name__.removesuffix("Screen"))
         out: list[SystemCommand] = []
         for binding in getattr(screen, "BINDINGS", []):
-            if (not isinstance(binding, Binding) or not binding.show or binding.description in taken
-                    or binding.action in IN_PALETTE_ALREADY):
+            if (not isinstance(binding, Binding) or not binding.description or binding.key == "escape"
+                    or binding.description in taken or binding.action in IN_PALETTE_ALREADY):
                 continue
             key = binding.key.split(",")[0]
             out.append(SystemCommand(f"{where}: {binding.description}", f"{key} on this screen",

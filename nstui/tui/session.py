@@ -37,14 +37,25 @@ class Session:
 
     def edit(self, change: Callable[[Config], None]) -> None:
         """Apply ``change`` to a copy; adopt it if valid, else raise EditRefused."""
+        self._refused(lambda: self.cfg.update(self._changed(change)))
+
+    def check(self, change: Callable[[Config], None]) -> None:
+        """Raise EditRefused if ``edit(change)`` would be refused; change nothing."""
+        self._refused(lambda: Config.model_validate(self._changed(change).model_dump(mode="json", exclude_none=True)))
+
+    def _changed(self, change: Callable[[Config], None]) -> Config:
         working = self.cfg.model.model_copy(deep=True)
+        change(working)
+        return working
+
+    @staticmethod
+    def _refused(step: Callable[[], object]) -> None:
         try:
-            change(working)
-            self.cfg.update(working)
+            step()
         except ValidationError as e:
-            raise EditRefused("; ".join(describe_validation_error(e))) from None
+            raise EditRefused(_lines(describe_validation_error(e))) from None
         except ConfigError as e:
-            raise EditRefused("; ".join(e.problems)) from None
+            raise EditRefused(_lines(e.problems)) from None
         except ValueError as e:
             raise EditRefused(str(e)) from None
 
@@ -62,3 +73,9 @@ class Session:
         path = self.recovery_path()
         path.write_text(self.cfg.dumps(), encoding="utf-8")
         return path
+
+
+def _lines(problems: list[str]) -> str:
+    """One line per problem. A rule across fields (raised while a value is
+    assigned) has no key of its own; its message names the fields."""
+    return "\n".join(p.removeprefix("(top level): ") for p in problems)

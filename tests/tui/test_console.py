@@ -345,8 +345,14 @@ async def test_field_mappings_added_refused_and_deleted(config_path):
         await pick(pilot, "mul")                         # a multiple-select field
         await pilot.press("ctrl+o")
         await pilot.pause()
-        assert app.session.model.datasets.items.fields == items_before   # seed 003: refused
-        assert any("multi-select" in str(n.message) for n in app._notifications)  # noqa: SLF001
+        assert app.session.model.datasets.items.fields == items_before   # seed 003: refused...
+        modal = app.screen                               # ...in place: the form stays open, as typed
+        assert type(modal).__name__ == "FieldMappingModal"
+        problem = str(modal.query_one("#problem").content)
+        assert "multi-select" in problem and "\n" not in problem.strip()
+        assert modal.query_one("#netsuite").value == "custitem_colors"
+        await pilot.press("escape")
+        await pilot.pause()
         await pilot.press("ctrl+s")
         await pilot.pause()
     saved = ConfigFile.load(config_path).model.datasets.customers.fields
@@ -438,7 +444,7 @@ async def test_log_filters_and_search(config_path):
         ("2", ["Enable Connection", "Sync Direction", "Soft Opt-In Status", "Onboarding"]),
         ("3", ["Campaign subscription directions", "Bronto to NetSuite", "Master:"]),
         ("4", ["No run yet", "r Run sync", "p Dry run"]),
-        ("5", ["NetSuite", "1234567_SB1", "not set", "Test NetSuite", "f Field mappings"]),
+        ("5", ["NetSuite", "1234567_SB1", "not set", "Test NetSuite", "f Fields"]),
         ("5f", ["Field mappings of customers", "firstname", "FIRSTNAME", "Both Directions", "a Add"]),
     ],
 )

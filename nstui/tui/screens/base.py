@@ -37,8 +37,22 @@ class BaseScreen(Screen[None]):
             self.notify(done, timeout=3)
         return True
 
+    def try_edit(self, change: Callable[..., None], done: str | None = None) -> str | None:
+        """Apply a change; None when done, else why not (one line per problem),
+        for a form that shows the refusal in place and stays open."""
+        try:
+            self.nstui.session.edit(change)
+        except EditRefused as e:
+            return str(e)
+        self.nstui.refresh_title()
+        if done:
+            self.notify(done, timeout=3)
+        return None
+
     def header(self) -> Header:
         return Header(show_clock=False, icon="")
 
     def footer(self) -> Footer:
-        return Footer()
+        # Compact, and no palette entry: the screen's keys, the screens, help, save
+        # and quit fit at 80 columns (`?` tells of ctrl+p).
+        return Footer(compact=True, show_command_palette=False)

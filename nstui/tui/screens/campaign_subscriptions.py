@@ -9,8 +9,14 @@ from textual.widgets import DataTable, Static
 
 from nstui.config import CampaignSubscriptionMapping
 from nstui.tui.screens.base import BaseScreen
+from nstui.tui.session import EditRefused
 from nstui.tui.texts import LABELS
 from nstui.tui.widgets.modals import ConfirmModal, MappingChoice, MappingModal, NewListModal
+
+
+def _mapping(choice: MappingChoice) -> CampaignSubscriptionMapping:
+    return CampaignSubscriptionMapping(netsuite_subscription=choice.netsuite_subscription,
+                                       direction=choice.direction, list=choice.list)
 
 
 class CampaignSubscriptionsScreen(BaseScreen):
@@ -68,38 +74,59 @@ class CampaignSubscriptionsScreen(BaseScreen):
 
     def action_add(self) -> None:
         self.nstui.ensure_remote()
-        modal = MappingModal(self.nstui.subscription_names(), self.nstui.list_names(), self._taken())
 
-        def chosen(choice: MappingChoice | None) -> None:
-            if choice is None:
-                return
-            mapping = CampaignSubscriptionMapping(**vars(choice))
-            if self.edit(lambda m: m.optins.campaign_subscriptions.append(mapping),
-                         f"Mapped {choice.netsuite_subscription} to {choice.list}"):
-                self.refresh_table()
-                self.query_one(DataTable).move_cursor(row=len(self.nstui.session.model.optins.campaign_subscriptions) - 1)
+        def submit(choice: MappingChoice) -> str | None:
+            mapping = _mapping(choice)
+            if choice.new_list:
+                return self._with_new_list(choice, lambda m: m.optins.campaign_subscriptions.append(mapping))
+            problem = self.try_edit(lambda m: m.optins.campaign_subscriptions.append(mapping),
+                                    f"Mapped {choice.netsuite_subscription} to {choice.list}")
+            if problem is None:
+                self._show_row(len(self.nstui.session.model.optins.campaign_subscriptions) - 1)
+            return problem
 
-        self.app.push_screen(modal, chosen)
+        self.app.push_screen(MappingModal(self.nstui.subscription_names(), self.nstui.list_names(), self._taken(),
+                                          submit=submit))
 
     def action_edit(self) -> None:
         index = self.selected
         if index is None:
             return self.action_add()
         m = self.nstui.session.model.optins.campaign_subscriptions[index]
-        modal = MappingModal(self.nstui.subscription_names(), self.nstui.list_names(), self._taken(index),
-                             MappingChoice(m.netsuite_subscription, m.direction, m.list))
 
-        def chosen(choice: MappingChoice | None) -> None:
-            if choice is None:
-                return
-
+        def submit(choice: MappingChoice) -> str | None:
             def change(model) -> None:
-                model.optins.campaign_subscriptions[index] = CampaignSubscriptionMapping(**vars(choice))
+                model.optins.campaign_subscriptions[index] = _mapping(choice)
 
-            if self.edit(change, "Mapping changed"):
+            if choice.new_list:
+                return self._with_new_list(choice, change)
+            problem = self.try_edit(change, "Mapping changed")
+            if problem is None:
+                self.refresh_table()
+            return problem
+
+        self.app.push_screen(MappingModal(self.nstui.subscription_names(), self.nstui.list_names(), self._taken(index),
+                                          MappingChoice(m.netsuite_subscription, m.direction, m.list), submit=submit))
+
+    def _with_new_list(self, choice: MappingChoice, change) -> str | None:
+        """The mapping is checked first; the list is created only then, and the
+        mapping adopted once the platform has the list."""
+        try:
+            self.nstui.session.check(change)
+        except EditRefused as e:
+            return str(e)
+
+        async def create_then_map() -> None:
+            made = await self.nstui.create_list(choice.list)
+            if made and self.edit(change, f"Mapped {choice.netsuite_subscription} to the new list {made}"):
                 self.refresh_table()
 
-        self.app.push_screen(modal, chosen)
+        self.run_worker(create_then_map(), group="new-list", exit_on_error=False)
+        return None
+
+    def _show_row(self, row: int) -> None:
+        self.refresh_table()
+        self.query_one(DataTable).move_cursor(row=row)
 
     def action_delete(self) -> None:
         index = self.selected
@@ -122,7 +149,7 @@ class CampaignSubscriptionsScreen(BaseScreen):
             if name:
                 self.run_worker(self._create_and_select(name, index))
 
-        self.app.push_screen(NewListModal(), named)
+        self.app.push_screen(NewListModal(self.nstui.list_names()), named)
 
     async def _create_and_select(self, name: str, index: int | None) -> None:
         made = await self.nstui.create_list(name)

@@ -16,6 +16,8 @@ from textual.widgets import Input, Label, Select, Static, Checkbox
 from nstui.config import DATASETS, format_duration
 from nstui.credentials import env_status
 from nstui.tui.screens.base import BaseScreen
+from nstui.tui.widgets.inputs import FieldInput
+from nstui.tui.widgets.pickers import Picker
 from nstui.tui.widgets.checks import YesNo
 
 RECORD_TYPES = [("Persons", "persons"), ("Companies", "companies"), ("Both", "both")]
@@ -30,7 +32,7 @@ class ConnectionScreen(BaseScreen):
     BINDINGS = [
         Binding("t", "test_netsuite", "Test NetSuite"),
         Binding("m", "test_marketing", "Test marketing"),
-        Binding("f", "field_mappings", "Field mappings"),
+        Binding("f", "field_mappings", "Fields"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -43,26 +45,26 @@ class ConnectionScreen(BaseScreen):
                 ds = model.datasets.get(name)
                 yield Label(f"Data set: {name}", classes="section")
                 yield field("Enabled", YesNo(value=ds.enabled, id=f"{name}-enabled"))
-                yield field("Poll interval", Input(format_duration(ds.poll_interval), id=f"{name}-poll_interval",
+                yield field("Poll interval", FieldInput(format_duration(ds.poll_interval), id=f"{name}-poll_interval",
                                                    compact=True))
                 if name in ("customers", "contacts"):
-                    yield field("Record types", Select(RECORD_TYPES, id=f"{name}-record_types", allow_blank=False,
+                    yield field("Record types", Picker(RECORD_TYPES, id=f"{name}-record_types", allow_blank=False,
                                                        value=ds.record_types, compact=True))  # type: ignore[attr-defined]
-                    yield field("Default country", Input(ds.default_country, id=f"{name}-default_country",  # type: ignore[attr-defined]
+                    yield field("Default country", FieldInput(ds.default_country, id=f"{name}-default_country",  # type: ignore[attr-defined]
                                                          compact=True))
                     yield field("Names must match", YesNo(value=ds.names_must_match, id=f"{name}-names_must_match"))  # type: ignore[attr-defined]
                 if name == "items":
-                    yield field("Price level", Input(ds.price_level, id="items-price_level", compact=True))  # type: ignore[attr-defined]
-                    yield field("Currency", Input(ds.currency, id="items-currency", compact=True))  # type: ignore[attr-defined]
-                    yield field("Fallback product URL", Input(ds.fallback_product_url or "",  # type: ignore[attr-defined]
+                    yield field("Price level", FieldInput(ds.price_level, id="items-price_level", compact=True))  # type: ignore[attr-defined]
+                    yield field("Currency", FieldInput(ds.currency, id="items-currency", compact=True))  # type: ignore[attr-defined]
+                    yield field("Fallback product URL", FieldInput(ds.fallback_product_url or "",  # type: ignore[attr-defined]
                                                               id="items-fallback_product_url", compact=True))
-                    yield field("Fallback image URL", Input(ds.fallback_image_url or "",  # type: ignore[attr-defined]
+                    yield field("Fallback image URL", FieldInput(ds.fallback_image_url or "",  # type: ignore[attr-defined]
                                                             id="items-fallback_image_url", compact=True))
                 if name == "orders":
-                    yield field("Custom fields", Input(", ".join(ds.custom_fields), id="orders-custom_fields",  # type: ignore[attr-defined]
+                    yield field("Custom fields", FieldInput(", ".join(ds.custom_fields), id="orders-custom_fields",  # type: ignore[attr-defined]
                                                        placeholder="custbody_a, custbody_b", compact=True))
-                    yield field("Link field", Input(ds.link_field or "", id="orders-link_field", compact=True))  # type: ignore[attr-defined]
-                    yield field("Filter", Input(ds.filter, id="orders-filter", compact=True))  # type: ignore[attr-defined]
+                    yield field("Link field", FieldInput(ds.link_field or "", id="orders-link_field", compact=True))  # type: ignore[attr-defined]
+                    yield field("Filter", FieldInput(ds.filter, id="orders-filter", compact=True))  # type: ignore[attr-defined]
             yield Static("Inputs are applied with enter; an invalid value is refused with the reason.",
                          classes="hint")
         yield self.footer()

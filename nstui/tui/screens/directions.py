@@ -94,6 +94,12 @@ class DirectionsScreen(BaseScreen):
 
         self.edit(change_row, f"{mappings[index].netsuite_subscription}: direction {value}")
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # As screen 3 on its own there is nothing to go back to: no "Back" in the footer.
+        if action == "close" and not self.target:
+            return False
+        return True
+
     def action_close(self) -> None:
         if self.target:
             self.dismiss(None)  # type: ignore[arg-type]

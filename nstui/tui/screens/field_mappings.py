@@ -75,13 +75,15 @@ class FieldMappingsScreen(BaseScreen):
     def action_add(self) -> None:
         dataset = self.dataset
 
-        def chosen(mapping: FieldMapping | None) -> None:
-            if mapping is not None and self.edit(lambda m: m.datasets.get(dataset).fields.append(mapping),
-                                                 f"{dataset}: {mapping.netsuite} -> {mapping.marketing} mapped"):
+        def submit(mapping: FieldMapping) -> str | None:
+            problem = self.try_edit(lambda m: m.datasets.get(dataset).fields.append(mapping),
+                                    f"{dataset}: {mapping.netsuite} -> {mapping.marketing} mapped")
+            if problem is None:
                 self.refresh_table()
                 self.query_one(DataTable).move_cursor(row=len(self.fields) - 1)
+            return problem
 
-        self.app.push_screen(FieldMappingModal(dataset), chosen)
+        self.app.push_screen(FieldMappingModal(dataset, submit=submit))
 
     def action_edit(self) -> None:
         index = self.selected
@@ -89,17 +91,16 @@ class FieldMappingsScreen(BaseScreen):
             return self.action_add()
         dataset = self.dataset
 
-        def chosen(mapping: FieldMapping | None) -> None:
-            if mapping is None:
-                return
-
+        def submit(mapping: FieldMapping) -> str | None:
             def change(model) -> None:
                 model.datasets.get(dataset).fields[index] = mapping
 
-            if self.edit(change, f"{dataset}: mapping changed"):
+            problem = self.try_edit(change, f"{dataset}: mapping changed")
+            if problem is None:
                 self.refresh_table()
+            return problem
 
-        self.app.push_screen(FieldMappingModal(dataset, self.fields[index]), chosen)
+        self.app.push_screen(FieldMappingModal(dataset, self.fields[index], submit=submit))
 
     def action_delete(self) -> None:
         index = self.selected

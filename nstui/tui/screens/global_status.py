@@ -12,6 +12,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Static
 
 from nstui.tui.screens.base import BaseScreen
+from nstui.tui.widgets.inputs import FieldInput
+from nstui.tui.widgets.pickers import Picker
 from nstui.tui.texts import CAN_SPAM, GLOBAL_DIRECTIONS, GUIDANCE
 from nstui.tui.widgets.checks import Checklist, YesNo
 
@@ -38,11 +40,11 @@ class GlobalStatusScreen(BaseScreen):
             yield Static(CAN_SPAM, id="can-spam", classes="fixed")
             yield row("Enable Connection", YesNo(value=optins.enable_connection, id="enable_connection"),
                       GUIDANCE["enable_connection"])
-            yield row("Sync Direction", Select([(d.label, d.value) for d in GLOBAL_DIRECTIONS], id="direction",
+            yield row("Sync Direction", Picker([(d.label, d.value) for d in GLOBAL_DIRECTIONS], id="direction",
                                                allow_blank=False, value=gs.direction, compact=True), GUIDANCE["direction"])
-            yield row("Soft Opt-In Status", Select(STATUSES, id="soft_opt_in_status", allow_blank=False,
+            yield row("Soft Opt-In Status", Picker(STATUSES, id="soft_opt_in_status", allow_blank=False,
                                                    value=gs.soft_opt_in_status, compact=True), GUIDANCE["soft_opt_in_status"])
-            yield row("Confirmed Opt-In Status", Select(STATUSES, id="confirmed_opt_in_status", allow_blank=False,
+            yield row("Confirmed Opt-In Status", Picker(STATUSES, id="confirmed_opt_in_status", allow_blank=False,
                                                         value=gs.confirmed_opt_in_status, compact=True),
                       GUIDANCE["confirmed_opt_in_status"])
             yield row("Soft Opt-Out for Unsubscribed", YesNo(value=gs.soft_opt_out_for_unsubscribed,
@@ -59,9 +61,9 @@ class GlobalStatusScreen(BaseScreen):
                                                               id="resubscribe_with_confirmation"),
                       "A NetSuite opt-in of an unsubscribed contact sends a double opt-in email; never a silent resubscribe.")
             yield Label("Seed 003: where NetSuite keeps opt-in/out", classes="section")
-            yield row("Opt-In Source", Select(SOURCES, id="optins-source", allow_blank=False, value=optins.source,
+            yield row("Opt-In Source", Picker(SOURCES, id="optins-source", allow_blank=False, value=optins.source,
                                               compact=True), GUIDANCE["source"])
-            yield row("Opt-In Field", Input(optins.source_field or "", id="optins-source_field",
+            yield row("Opt-In Field", FieldInput(optins.source_field or "", id="optins-source_field",
                                             placeholder="custentity_...", compact=True), GUIDANCE["source_field"])
             yield row("Sync for Customers", YesNo(value="customers" in optins.datasets, id="optins-customers"),
                       GUIDANCE["datasets"])

@@ -15,6 +15,8 @@ from textual.widgets import Input, RichLog, Select, Static
 from nstui.config import DATASETS
 from nstui.engine import events as ev
 from nstui.tui.screens.base import BaseScreen
+from nstui.tui.widgets.inputs import FieldInput
+from nstui.tui.widgets.pickers import Picker
 
 LEVEL_STYLE = {"debug": "dim", "info": "", "warning": "yellow", "error": "bold red"}
 LEVEL_RANK = {"debug": 0, "info": 1, "warning": 2, "error": 3}
@@ -40,8 +42,9 @@ class SyncLogScreen(BaseScreen):
         Binding("p", "dry_run", "Dry run"),
         Binding("x", "cancel", "Cancel"),
         Binding("slash", "search", "Search"),
-        Binding("l", "cycle_level", "Level"),
-        Binding("s", "cycle_dataset", "Data set"),
+        # In the palette and on the ? screen; the footer keeps the run keys.
+        Binding("l", "cycle_level", "Level", show=False),
+        Binding("s", "cycle_dataset", "Data set", show=False),
         Binding("escape", "clear_search", "Clear search", show=False),
     ]
 
@@ -49,11 +52,11 @@ class SyncLogScreen(BaseScreen):
         yield self.header()
         yield Static("", id="progress")
         with Horizontal(id="filters"):
-            yield Select([("info and up", "info"), ("all (debug)", "debug"), ("warnings", "warning"),
+            yield Picker([("info and up", "info"), ("all (debug)", "debug"), ("warnings", "warning"),
                           ("errors", "error")], id="level", allow_blank=False, value="info", compact=True)
-            yield Select([("all data sets", "all")] + [(d, d) for d in DATASETS], id="dataset", allow_blank=False,
+            yield Picker([("all data sets", "all")] + [(d, d) for d in DATASETS], id="dataset", allow_blank=False,
                          value="all", compact=True)
-            yield Input(placeholder="/ search", id="search", compact=True)
+            yield FieldInput(placeholder="/ search", id="search", compact=True)
         yield RichLog(id="log", max_lines=20_000, wrap=False, markup=False, auto_scroll=True)
         yield self.footer()
 
@@ -127,6 +130,9 @@ class SyncLogScreen(BaseScreen):
 
     @on(Input.Submitted, "#search")
     def _search_done(self) -> None:
+        self.query_one(RichLog).focus()
+
+    def leave_field(self, _field: object) -> None:
         self.query_one(RichLog).focus()
 
     def action_search(self) -> None:

@@ -9,9 +9,12 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Label, Select, Static
 
-from nstui.config import DIRECTIONS, FieldMapping
+from pydantic import ValidationError
+
+from nstui.config import DIRECTIONS, FieldMapping, describe_validation_error
 from nstui.tui.texts import LABELS
-from nstui.tui.widgets.modals import FormModal
+from nstui.tui.widgets.pickers import Picker
+from nstui.tui.widgets.modals import FormModal, Submit
 
 TYPES = [("not known", ""), ("text", "text"), ("checkbox", "checkbox"), ("list/record", "select"),
          ("multiple select", "multiselect"), ("date", "date"), ("number", "number")]
@@ -20,8 +23,8 @@ TYPES = [("not known", ""), ("text", "text"), ("checkbox", "checkbox"), ("list/r
 class FieldMappingModal(FormModal):
     AUTO_FOCUS = "#netsuite"
 
-    def __init__(self, dataset: str, current: FieldMapping | None = None):
-        super().__init__()
+    def __init__(self, dataset: str, current: FieldMapping | None = None, submit: Submit | None = None):
+        super().__init__(submit)
         self.dataset = dataset
         self.current = current
 
@@ -36,10 +39,10 @@ class FieldMappingModal(FormModal):
             yield Label("Marketing field (a data field, or mobileNumber)")
             yield Input(c.marketing if c else "", id="marketing", placeholder="TIER", compact=True)
             yield Label("Direction")
-            yield Select([(LABELS[d], d) for d in directions], id="direction", allow_blank=False,
+            yield Picker([(LABELS[d], d) for d in directions], id="direction", allow_blank=False,
                          value=c.direction if c and c.direction in directions else directions[0], compact=True)
             yield Label("NetSuite field type")
-            yield Select(TYPES, id="type", allow_blank=False, value=(c.netsuite_type or "") if c else "",
+            yield Picker(TYPES, id="type", allow_blank=False, value=(c.netsuite_type or "") if c else "",
                          compact=True)
             yield Static("", id="problem", classes="problem")
             yield self.buttons()
@@ -47,28 +50,22 @@ class FieldMappingModal(FormModal):
     def action_ok(self) -> None:
         netsuite = self.query_one("#netsuite", Input).value.strip()
         marketing = self.query_one("#marketing", Input).value.strip()
-        if not netsuite or not marketing:
-            self.query_one("#problem", Static).update("Name the NetSuite field and the marketing field.")
+        missing = [f"{key}: name the {what} field" for key, what, value in
+                   (("netsuite", "NetSuite", netsuite), ("marketing", "marketing", marketing)) if not value]
+        if missing:
+            self.refuse("\n".join(missing))
             return
         kind = str(self.query_one("#type", Select).value or "")
         try:
             mapping = FieldMapping(netsuite=netsuite, marketing=marketing,
                                    direction=str(self.query_one("#direction", Select).value),
                                    netsuite_type=kind or None)
-        except ValueError as e:
-            self.query_one("#problem", Static).update(Text(_first_problem(e)))
+        except ValidationError as e:
+            self.refuse("\n".join(describe_validation_error(e)))
             return
-        self.dismiss(mapping)
+        self.answer(mapping)
 
     @on(Input.Submitted)
     def _submitted(self) -> None:
         self.action_ok()
 
-
-def _first_problem(e: ValueError) -> str:
-    errors = getattr(e, "errors", None)
-    if callable(errors):
-        first = errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        return f"{where}: {first.get('msg', '')}" if where else str(first.get("msg", ""))
-    return str(e)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Callable
 
 from rich.text import Text
 from textual import on
@@ -14,6 +15,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from nstui.config import DIRECTIONS
 from nstui.tui.texts import LABELS
+from nstui.tui.widgets.pickers import Picker
 
 
 class ConfirmModal(ModalScreen[bool]):
@@ -41,11 +43,30 @@ class ConfirmModal(ModalScreen[bool]):
         self.dismiss(event.button.id == "yes")
 
 
+#: Applies a modal's answer; returns why it is refused (one line per problem), or None.
+Submit = Callable[[Any], "str | None"]
+
+
 class FormModal(ModalScreen):
-    """A form with OK (ctrl+o) and Cancel (esc) buttons; ``action_ok``
-    dismisses with the answer, or shows what is missing."""
+    """A form with OK (ctrl+o) and Cancel (esc) buttons. ``action_ok`` hands
+    the answer to ``answer``: when the screen that opened the form refuses it,
+    the reasons show in the form, which stays open with what was typed."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+o", "ok", "OK")]
+
+    def __init__(self, submit: Submit | None = None):
+        super().__init__()
+        self.submit = submit
+
+    def refuse(self, problem: str) -> None:
+        self.query_one("#problem", Static).update(Text(problem))
+
+    def answer(self, value: Any) -> None:
+        problem = self.submit(value) if self.submit is not None else None
+        if problem:
+            self.refuse(problem)
+            return
+        self.dismiss(value)
 
     def buttons(self) -> Horizontal:
         return Horizontal(Button("OK (ctrl+o)", id="ok", variant="primary"), Button("Cancel (esc)", id="cancel"),
@@ -71,23 +92,27 @@ class MappingChoice:
     netsuite_subscription: str
     direction: str
     list: str
+    #: The list is to be created in the marketing platform (ctrl+n) when the form is confirmed.
+    new_list: bool = False
 
 
 class MappingModal(FormModal):
     """Pick a NetSuite campaign subscription, a direction and a marketing list.
 
-    A subscription already mapped elsewhere cannot be picked; ``n`` creates a
-    new list (the screen that pushed this does the creating).
+    A subscription already mapped elsewhere cannot be picked; ctrl+n names a
+    new list, created only when the form is confirmed (the screen that pushed
+    this does the creating), so a cancelled form leaves nothing behind.
     """
 
     AUTO_FOCUS = "#subscription"
     BINDINGS = [Binding("ctrl+n", "new_list", "New list")]
 
     def __init__(self, subscriptions: list[str], lists: list[str], taken: set[str],
-                 current: MappingChoice | None = None):
-        super().__init__()
+                 current: MappingChoice | None = None, submit: Submit | None = None):
+        super().__init__(submit)
         self.subscriptions = subscriptions
         self.lists = list(lists)
+        self.new_lists: set[str] = set()
         self.taken = {t.lower() for t in taken}
         self.current = current
 
@@ -97,67 +122,78 @@ class MappingModal(FormModal):
         with Vertical(classes="modal wide"):
             yield Label("Edit mapping" if c else "New mapping", classes="title")
             yield Label("NetSuite campaign subscription (type to search)")
-            yield Select([(Text(s), s) for s in free], id="subscription", prompt="Pick a subscription",
+            yield Picker([(Text(s), s) for s in free], id="subscription", prompt="Pick a subscription",
                          value=c.netsuite_subscription if c and c.netsuite_subscription in free else Select.NULL,
                          compact=True)
             yield Label("Direction")
-            yield Select([(LABELS[d], d) for d in DIRECTIONS], id="direction", allow_blank=False,
+            yield Picker([(LABELS[d], d) for d in DIRECTIONS], id="direction", allow_blank=False,
                          value=c.direction if c else "netsuite_to_bronto", compact=True)
             yield Label("Marketing list (ctrl+n: create a new list)")
-            yield Select([(Text(n), n) for n in self.lists], id="list", prompt="Pick a list",
+            yield Picker([(Text(n), n) for n in self.lists], id="list", prompt="Pick a list",
                          value=c.list if c and c.list in self.lists else Select.NULL, compact=True)
             yield Static("", id="problem", classes="problem")
             yield self.buttons()
 
+    def _label(self, name: str) -> Text:
+        return Text(f"{name} (new: created on OK)" if name in self.new_lists else name)
+
     def add_list(self, name: str) -> None:
         if name not in self.lists:
             self.lists.append(name)
+            self.new_lists.add(name)
         select = self.query_one("#list", Select)
-        select.set_options([(Text(n), n) for n in self.lists])
+        select.set_options([(self._label(n), n) for n in self.lists])
         select.value = name
 
     def action_new_list(self) -> None:
-        def created(name: str | None) -> None:
+        def named(name: str | None) -> None:
             if name:
-                self.app.run_worker(self._create(name), exclusive=False)
+                self.add_list(name)
 
-        self.app.push_screen(NewListModal(), created)
-
-    async def _create(self, name: str) -> None:
-        creator = getattr(self.app, "create_list", None)
-        if creator is None:
-            return
-        made = await creator(name)
-        if made:
-            self.add_list(made)
+        self.app.push_screen(NewListModal(self.lists), named)
 
     def action_ok(self) -> None:
         sub = self.query_one("#subscription", Select).value
         lst = self.query_one("#list", Select).value
         direction = self.query_one("#direction", Select).value
-        if sub is Select.NULL or lst is Select.NULL:
-            self.query_one("#problem", Static).update("Pick a campaign subscription and a list.")
+        missing = [what for what, value in (("netsuite_subscription: pick a campaign subscription", sub),
+                                            ("list: pick a list (ctrl+n names a new one)", lst))
+                   if value is Select.NULL]
+        if missing:
+            self.refuse("\n".join(missing))
             return
-        self.dismiss(MappingChoice(str(sub), str(direction), str(lst)))
+        self.answer(MappingChoice(str(sub), str(direction), str(lst), new_list=str(lst) in self.new_lists))
 
 
 class NewListModal(ModalScreen["str | None"]):
-    """Seed 000: "Create New List In Bronto"."""
+    """Seed 000: "Create New List In Bronto". A name the platform has
+    already is refused here, before any call."""
 
     AUTO_FOCUS = "#name"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, existing: list[str] | None = None):
+        super().__init__()
+        self.existing = {n.lower(): n for n in existing or []}
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal"):
             yield Label("Create a new list in the marketing platform", classes="title")
             yield Input(placeholder="List name", id="name")
+            yield Static("", id="problem", classes="problem")
             yield Static("enter creates it, esc cancels", classes="hint")
 
     @on(Input.Submitted)
     def _submit(self, event: Input.Submitted) -> None:
         name = event.value.strip()
-        if name:
-            self.dismiss(name)
+        if not name:
+            self.query_one("#problem", Static).update("name: type the new list's name")
+            return
+        if name.lower() in self.existing:
+            self.query_one("#problem", Static).update(
+                Text(f"name: a list named {self.existing[name.lower()]!r} exists already; pick it instead"))
+            return
+        self.dismiss(name)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -1,0 +1,30 @@
+"""A text box that never keeps the keyboard: esc hands the keys back to the
+screen (1-5, q and the screen's own keys), and the footer says so."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+from textual.widgets import Input
+
+
+class FieldInput(Input):
+    BINDINGS = [
+        Binding("enter", "submit", "Apply", show=True),
+        Binding("escape", "leave", "Leave field", show=True),
+    ]
+
+    def action_leave(self) -> None:
+        leave = getattr(self.screen, "leave_field", None)
+        if leave is not None:
+            leave(self)
+            return
+        # The nearest container that takes the focus (a scrolling form) keeps
+        # the arrows working; otherwise nothing is focused and every screen key
+        # is free again.
+        for node in self.ancestors:
+            if node is self.screen:
+                break
+            if getattr(node, "can_focus", False) and getattr(node, "focusable", False):
+                node.focus()
+                return
+        self.screen.set_focus(None)

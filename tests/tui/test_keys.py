@@ -1,0 +1,147 @@
+"""Keys that never get trapped, pickers that show every choice, a footer that
+fits 80 columns, refusals in place: each driven with key presses only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+from textual.widgets._select import SelectOverlay
+
+from nstui.tui.app import NstuiApp
+from nstui.tui.widgets.help import HelpScreen, key_rows
+
+ROOT = Path(__file__).resolve().parents[2]
+SIZE = (80, 24)
+
+
+@pytest.fixture
+def config_path(tmp_path) -> Path:
+    text = (ROOT / "sample_config.toml").read_text().replace("records = 2000", "records = 40")
+    path = tmp_path / "nstui.toml"
+    path.write_text(text)
+    return path
+
+
+async def ready(pilot) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def footer_keys(app: NstuiApp) -> list[tuple[str, int]]:
+    """(key, right edge) of every key the footer shows."""
+    footer = app.screen.query_one(Footer)
+    return [(k.key, k.region.right) for k in footer.query(FooterKey) if k.region.width]
+
+
+async def test_dropdown_shows_every_choice_and_searches_choices_only(config_path):
+    app = NstuiApp(config_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press("enter")                       # open the subscription drop-down
+        await pilot.pause()
+        overlay = app.screen.query_one("#subscription").query_one(SelectOverlay)
+        assert overlay.option_count >= 3
+        assert overlay.size.height >= overlay.option_count   # every choice on show, not one
+        await pilot.press("p")                           # "Pick a subscription" is the prompt, not a choice
+        await pilot.pause()
+        assert "Pick" not in str(overlay.get_option_at_index(overlay.highlighted).prompt)
+        await pilot.press("escape", "escape")
+
+
+async def test_esc_leaves_a_text_box_and_the_footer_says_so(config_path):
+    app = NstuiApp(config_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("5", "tab")                    # into the poll interval box
+        await pilot.pause()
+        assert app.focused.id == "customers-poll_interval"
+        keys = dict(footer_keys(app))
+        assert "escape" in keys and "1" not in keys     # 1-5 are typed here; esc hands them back
+        assert "Leave field" in [k.description for k in app.screen.query_one(Footer).query(FooterKey)]
+        await pilot.press("2")                           # typed into the box
+        await pilot.pause()
+        assert app.focused.value.endswith("2")
+        await pilot.press("escape", "1")                 # leave the box; 1 is a screen key again
+        await pilot.pause()
+        assert type(app.screen).__name__ == "CampaignSubscriptionsScreen"
+
+
+@pytest.mark.parametrize("theme", ["nstui-dark"])
+async def test_footer_fits_80_columns_and_help_lists_every_key(config_path, theme):
+    app = NstuiApp(config_path, theme=theme)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        for key in ("1", "2", "3", "4", "5", "f"):
+            await pilot.press(key)
+            await pilot.pause()
+            shown = footer_keys(app)
+            assert all(right <= 80 for _, right in shown), (key, shown)
+            names = {k for k, _ in shown}
+            assert {"question_mark", "ctrl+s", "q", "1", "5"} <= names, (key, names)
+            screen = app.screen
+            await pilot.press("question_mark")
+            await pilot.pause()
+            assert isinstance(app.screen, HelpScreen)
+            listed = {what for _, what, _ in key_rows(app, screen)}
+            for binding in [*type(screen).BINDINGS, *type(app).BINDINGS]:
+                assert binding.description in listed, (key, binding)
+            await pilot.press("escape")
+            await pilot.pause()
+
+
+async def test_palette_quit_asks_before_dropping_edits(config_path):
+    app = NstuiApp(config_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("d", "y")                      # an unsaved edit
+        await pilot.pause()
+        await pilot.press("ctrl+p", *list("Quit"))
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "Quit without saving?" in str(app.screen.query_one(".question").content)
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.is_running
+
+
+async def test_refusals_one_line_per_problem_naming_the_field(config_path):
+    app = NstuiApp(config_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        app.screen.query_one("#optins-source").focus()
+        await pilot.press("enter", "end", "enter")       # "A field", with no field named
+        await pilot.pause()
+        refused = [n.message for n in app._notifications if n.severity == "error"]  # noqa: SLF001
+        assert refused and "source_field" in refused[-1]
+        assert "OptInsConfig(" not in refused[-1] and len(refused[-1].splitlines()) == 1
+
+
+async def test_new_list_only_when_the_form_is_confirmed_and_duplicates_refused(config_path):
+    app = NstuiApp(config_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        lists = app.list_names()
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        await pilot.press(*list(lists[0].upper()), "enter")      # a list that exists (any case)
+        await pilot.pause()
+        assert type(app.screen).__name__ == "NewListModal"
+        assert "exists already" in str(app.screen.query_one("#problem").content)
+        await pilot.press("ctrl+u", *list("Autumn"), "enter")   # a new name: nothing created yet
+        await pilot.pause()
+        assert type(app.screen).__name__ == "MappingModal"
+        await pilot.press("escape")                      # the form is cancelled
+        await ready(pilot)
+        assert "Autumn" not in app.list_names()
+        assert not app.session.dirty
