@@ -145,3 +145,13 @@ async def test_new_list_only_when_the_form_is_confirmed_and_duplicates_refused(c
         await ready(pilot)
         assert "Autumn" not in app.list_names()
         assert not app.session.dirty
+        await pilot.press("a")                           # again, confirmed this time
+        await pilot.pause()
+        await pilot.press("enter", "down", "enter", "ctrl+n")
+        await pilot.pause()
+        await pilot.press(*list("Autumn"), "enter")
+        await pilot.pause()
+        await pilot.press("ctrl+o")
+        await ready(pilot)
+        assert "Autumn" in app.list_names()
+        assert app.session.model.optins.campaign_subscriptions[-1].list == "Autumn"
