@@ -145,10 +145,26 @@ class NetSuiteConfig(Model):
     timeout_s: float = Field(30.0, gt=0, le=600)
     page_size: int = Field(1000, ge=5, le=1000)
     max_retries: int = Field(6, ge=0, le=20)
+    #: The time zone SuiteQL shows times in: the integration user's time zone
+    #: preference (Home > Set Preferences), an IANA name.
+    time_zone: str = "UTC"
+    #: Internal id of the subsidiary new customers and contacts get; required on
+    #: a OneWorld account (`nstui doctor` says when).
+    subsidiary: int | None = Field(None, ge=1)
 
     _check_env = field_validator(
         "consumer_key_env", "consumer_secret_env", "token_id_env", "token_secret_env"
     )(_env_name)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{v!r} is not a time zone name (an IANA name such as 'UTC' or 'America/Los_Angeles')") from None
+        return v
 
     _check_url = field_validator("base_url")(_http_url)
 

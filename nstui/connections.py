@@ -50,6 +50,10 @@ def open_sandboxes(cfg: ConfigFile) -> Sandboxes:
         credentials=ns_creds,
         sandbox=cfg.model.sandbox,
         fixture=cfg.sandbox_fixture,
+        # the simulated account is in the configured time zone, and OneWorld
+        # (a second subsidiary) when the configuration names a subsidiary
+        time_zone=cfg.model.netsuite.time_zone,
+        oneworld=cfg.model.netsuite.subsidiary is not None,
     )
     marketing = MarketingSandbox(folder / "marketing.sqlite", credentials=mk_creds, sandbox=cfg.model.sandbox)
     return Sandboxes(netsuite, marketing)

@@ -16,6 +16,7 @@ import uuid
 from collections import Counter
 from datetime import datetime, timezone
 from types import TracebackType
+from zoneinfo import ZoneInfo
 from typing import Any, AsyncIterator, Awaitable, Callable, Literal, Sequence
 from urllib.parse import quote as url_quote
 
@@ -26,19 +27,19 @@ from nstui.credentials import NetSuiteCredentials
 from nstui.netsuite.auth import TBAAuth, realm_of
 from nstui.netsuite.errors import (
     NetSuiteError,
+    NetSuiteNotFound,
     NetSuiteQueryTooLarge,
     NetSuiteValidationError,
     from_response,
     from_transport,
 )
 from nstui.netsuite.models import (
-    SUBSCRIPTION_STATES_TABLE,
     CampaignSubscription,
     EntityType,
     SubscriptionState,
 )
 from nstui.netsuite.retry import TRANSIENT_ERRORS, Backoff, retry_after, retryable_status
-from nstui.netsuite.suiteql import column, parse_ts, quote, quote_list, ts
+from nstui.netsuite.suiteql import LITERAL_FORMAT, column, parse_ts, quote, ts
 from nstui.server_clock import ServerClock
 from nstui.sqlfilter import FilterError, validate_filter
 
@@ -54,6 +55,13 @@ MAX_IN_LIST = 1000
 
 _RECORD_TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 Kind = Literal["suiteql", "record.get", "record.create", "record.patch", "record.delete"]
+#: A ``ts()`` value as SuiteQL returns it: local time of the user's time zone, no offset.
+_TS_VALUE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$")
+#: A timestamp literal written by ``quote``: UTC, to be moved into the user's time zone.
+_TS_LITERAL = re.compile(r"TO_TIMESTAMP\('(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})', '" + re.escape(LITERAL_FORMAT) + r"'\)")
+#: Where the subscriptions sublist and upsert rest on Oracle's help (docs/netsuite-surfaces.md).
+SUBSCRIPTIONS_SUBLIST = "subscriptions"
+ADDRESS_SUBLIST = "addressBook"
 
 
 class NetSuiteClient:
@@ -68,6 +76,11 @@ class NetSuiteClient:
     ):
         self.cfg = cfg
         self.realm = realm_of(cfg.account_id)
+        #: SuiteQL shows times in the user's time zone (REST records: UTC,
+        #: "Using Datetime Fields",
+        #: https://docs.oracle.com/en/cloud/saas/netsuite/ns-online-help/section_157305090645.html);
+        #: the client moves them to UTC and back so the engine only sees UTC.
+        self.zone = ZoneInfo(getattr(cfg, "time_zone", "UTC") or "UTC")
         #: Requests by kind; every retry is counted once more under "retry".
         self.calls: Counter[str] = Counter()
         #: NetSuite's own time, from the Date header of its answers.
@@ -147,14 +160,37 @@ class NetSuiteClient:
             raise ValueError(f"page_size must be 1..{MAX_PAGE} (NetSuite's largest SuiteQL page), got {limit}")
         return limit
 
+    def _utc_zone(self) -> bool:
+        return self.zone.key == "UTC"
+
+    def _local_literals(self, query: str) -> str:
+        """``quote``'s UTC timestamp literals, moved into the user's time zone."""
+        if self._utc_zone():
+            return query
+
+        def local(m: re.Match[str]) -> str:
+            moment = datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc)
+            text = moment.astimezone(self.zone).strftime("%Y-%m-%d %H:%M:%S")
+            return f"TO_TIMESTAMP('{text}', '{LITERAL_FORMAT}')"
+        return _TS_LITERAL.sub(local, query)
+
+    def _utc_value(self, value: Any) -> Any:
+        """A ``ts()`` value (local, no offset) as ISO-8601 UTC with its offset."""
+        if not isinstance(value, str) or not _TS_VALUE.match(value):
+            return value
+        moment = datetime.fromisoformat(value).replace(tzinfo=self.zone).astimezone(timezone.utc)
+        return moment.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
     async def _suiteql_page(self, query: str, limit: int, offset: int) -> dict[str, Any]:
         response = await self._send(
             "suiteql", "POST", SUITEQL_PATH, what="SuiteQL query",
-            params={"limit": limit, "offset": offset}, json={"q": query},
+            params={"limit": limit, "offset": offset}, json={"q": self._local_literals(query)},
             headers={"Prefer": "transient"},
         )
         body = response.json()
-        body["items"] = [{k: v for k, v in item.items() if k != "links"} for item in body.get("items") or []]
+        utc = self._utc_zone()
+        body["items"] = [{k: (v if utc else self._utc_value(v)) for k, v in item.items() if k != "links"}
+                         for item in body.get("items") or []]
         return body
 
     async def suiteql_pages(self, query: str, *, page_size: int | None = None) -> AsyncIterator[list[dict[str, Any]]]:
@@ -276,26 +312,79 @@ class NetSuiteClient:
                                     what=f"GET {record_type}/{record_id}", params=params)
         return response.json()
 
-    async def create_record(self, record_type: str, body: dict[str, Any]) -> int:
-        """POST a new record; NetSuite answers 204 with its URL in Location.
+    async def create_record(self, record_type: str, body: dict[str, Any], *, external_id: str | None = None) -> int:
+        """A new record, made with an upsert by external ID (PUT
+        .../{type}/eid:{externalId}, "Using the Upsert Operation",
+        https://docs.oracle.com/en/cloud/saas/netsuite/ns-online-help/section_156335203191.html):
+        a retry after a lost answer updates the record the first try made
+        instead of making a second one. (X-NetSuite-Idempotency-Key would not:
+        NetSuite honours it only with Prefer: respond-async.) The record keeps
+        the external ID, ``nstui-`` and a random hex unless one is given.
 
-        One idempotency key serves every retry of this call, so a create whose
-        answer was lost on the way back is not made twice."""
+        On a OneWorld account the configured subsidiary goes with it."""
+        external_id = external_id or f"nstui-{uuid.uuid4().hex}"
+        body = self._wire_body(body)
+        if getattr(self.cfg, "subsidiary", None) and "subsidiary" not in body:
+            body["subsidiary"] = {"id": str(self.cfg.subsidiary)}
         response = await self._send(
-            "record.create", "POST", self._record_path(record_type), what=f"create {record_type}",
-            json=body, headers={"X-NetSuite-Idempotency-Key": str(uuid.uuid4())},
+            "record.create", "PUT", self._record_path(record_type, f"eid:{external_id}"),
+            what=f"create {record_type}", json=body,
         )
         location = response.headers.get("Location", "")
         match = re.search(r"/(\d+)/?$", location)
-        if not match:
-            raise NetSuiteValidationError(
-                f"NetSuite account {self.realm}: create {record_type} answered {response.status_code} "
-                f"without the new record's Location", status=response.status_code, realm=self.realm)
-        return int(match.group(1))
+        if match:
+            return int(match.group(1))
+        found = await self.get_record(record_type, f"eid:{external_id}")
+        if str(found.get("id", "")).isdigit():
+            return int(found["id"])
+        raise NetSuiteValidationError(
+            f"NetSuite account {self.realm}: create {record_type} answered {response.status_code} "
+            f"without the new record's Location", status=response.status_code, realm=self.realm)
+
+    @staticmethod
+    def _wire_body(body: dict[str, Any]) -> dict[str, Any]:
+        """``body`` with each address's country as the reference NetSuite takes
+        (``{"id": "GB"}``, a select field of the address subrecord)."""
+        book = body.get(ADDRESS_SUBLIST)
+        if not isinstance(book, dict) or not isinstance(book.get("items"), list):
+            return dict(body)
+        items = []
+        for line in book["items"]:
+            fields = line.get("addressBookAddress") if isinstance(line, dict) else None
+            if isinstance(fields, dict) and isinstance(fields.get("country"), str):
+                line = {**line, "addressBookAddress": {**fields, "country": {"id": fields["country"]}}}
+            items.append(line)
+        return {**body, ADDRESS_SUBLIST: {**book, "items": items}}
 
     async def patch_record(self, record_type: str, record_id: int | str, body: dict[str, Any]) -> None:
+        """PATCH body fields. The address book is a keyed sublist: a line
+        without an id is appended ("Updating a Sublist",
+        https://docs.oracle.com/en/cloud/saas/netsuite/ns-online-help/section_1545295601.html),
+        so a new default billing address is sent with the id of the current
+        default billing line (read first: one more request), which is then
+        updated in place and the customer's other addresses stay."""
+        body = self._wire_body(body)
+        book = body.get(ADDRESS_SUBLIST)
+        if isinstance(book, dict) and any(isinstance(i, dict) and i.get("defaultBilling") is True and "id" not in i
+                                          for i in book.get("items") or []):
+            current = await self.sublist(record_type, record_id, ADDRESS_SUBLIST)
+            billing = next((line.get("id") for line in current if line.get("defaultBilling") is True), None)
+            if billing is not None:
+                body[ADDRESS_SUBLIST] = {**book, "items": [
+                    {**i, "id": billing} if isinstance(i, dict) and i.get("defaultBilling") is True and "id" not in i
+                    else i for i in book["items"]]}
         await self._send("record.patch", "PATCH", self._record_path(record_type, record_id),
                          what=f"PATCH {record_type}/{record_id}", json=body)
+
+    async def sublist(self, record_type: str, record_id: int | str, name: str) -> list[dict[str, Any]]:
+        """The lines of one sublist of a record ("Accessing Subresources in REST
+        Web Services", https://docs.oracle.com/en/cloud/saas/netsuite/ns-online-help/section_159894563219.html)."""
+        if not _RECORD_TYPE.match(name):
+            raise ValueError(f"{name!r} is not a sublist name")
+        response = await self._send("record.get", "GET", self._record_path(record_type, record_id) + "/" + name,
+                                    what=f"GET {record_type}/{record_id}/{name}")
+        items = response.json().get("items") or []
+        return [i for i in items if isinstance(i, dict)]
 
     async def delete_record(self, record_type: str, record_id: int | str) -> None:
         await self._send("record.delete", "DELETE", self._record_path(record_type, record_id),
@@ -315,36 +404,57 @@ class NetSuiteClient:
         return [CampaignSubscription(int(r["id"]), r.get("name", ""), r.get("isinactive") == "T") for r in rows]
 
     async def entity_subscriptions(self, record_type: EntityType, ids: Sequence[int]) -> dict[int, list[SubscriptionState]]:
-        """Campaign subscription states of many entities, read in batches."""
+        """Campaign subscription states of many entities: one GET of each
+        record's ``subscriptions`` sublist (the customer REST record documents
+        it, https://docs.oracle.com/en/cloud/saas/netsuite/ns-online-help/article_161581923822.html;
+        no SuiteQL table of subscription states is documented, so there is no
+        bulk read). The requests run side by side, up to ``concurrency``."""
         if record_type not in ("customer", "contact"):
             raise ValueError(f"record_type must be 'customer' or 'contact', got {record_type!r}")
         wanted = list(dict.fromkeys(int(i) for i in ids))
-        result: dict[int, list[SubscriptionState]] = {i: [] for i in wanted}
-        for start in range(0, len(wanted), MAX_IN_LIST):
-            chunk = wanted[start : start + MAX_IN_LIST]
-            query = (
-                "SELECT s.entity AS entity, s.subscription AS subscription, cs.name AS name, "
-                f"s.subscribed AS subscribed, {ts('s.lastmodifieddate')} AS lastmodified "
-                f"FROM {SUBSCRIPTION_STATES_TABLE} s "
-                "JOIN campaignsubscription cs ON cs.id = s.subscription "
-                f"JOIN {record_type} e ON e.id = s.entity "
-                f"WHERE s.entity IN {quote_list(chunk)} ORDER BY s.entity, s.subscription"
-            )
-            async for row in self.suiteql(query):
-                result[int(row["entity"])].append(SubscriptionState(
-                    subscription_id=int(row["subscription"]),
-                    name=row.get("name", ""),
-                    subscribed=row.get("subscribed") == "T",
-                    last_modified=parse_ts(row.get("lastmodified")),  # type: ignore[arg-type]
-                ))
-        return result
+
+        async def states(rid: int) -> list[SubscriptionState]:
+            try:
+                lines = await self.sublist(record_type, rid, SUBSCRIPTIONS_SUBLIST)
+            except NetSuiteNotFound:  # deleted since it was read: no subscriptions to sync
+                return []
+            return [state for state in (self._subscription_state(line) for line in lines) if state is not None]
+
+        found = await asyncio.gather(*(states(rid) for rid in wanted))
+        return dict(zip(wanted, found))
+
+    @staticmethod
+    def _subscription_state(line: dict[str, Any]) -> SubscriptionState | None:
+        ref = line.get("subscription")
+        sid = ref.get("id") if isinstance(ref, dict) else ref
+        if sid is None or not str(sid).isdigit():
+            return None
+        modified = line.get("lastModifiedDate")
+        return SubscriptionState(
+            subscription_id=int(sid),
+            name=(ref.get("refName") if isinstance(ref, dict) else None) or line.get("refName") or "",
+            subscribed=line.get("subscribed") is True,
+            last_modified=parse_ts(modified) if modified else datetime.min.replace(tzinfo=timezone.utc),
+        )
 
     async def set_campaign_subscription(self, record_type: EntityType, record_id: int,
                                         subscription_id: int, subscribed: bool) -> None:
-        """One line of the record's ``subscriptions`` sublist; the others stay."""
+        """One line of the record's ``subscriptions`` sublist (keyed by
+        subscription: the other lines stay). The customer record documents
+        the sublist; the contact record's REST page does not, so on a contact
+        the line is read back, and a write NetSuite did not apply raises
+        rather than pass as done."""
         body = {"subscriptions": {"items": [{"subscription": {"id": str(int(subscription_id))},
                                               "subscribed": bool(subscribed)}]}}
         await self.patch_record(record_type, record_id, body)
+        if record_type == "contact":
+            lines = await self.sublist(record_type, record_id, SUBSCRIPTIONS_SUBLIST)
+            now = {s.subscription_id: s.subscribed for s in map(self._subscription_state, lines) if s}
+            if now.get(int(subscription_id)) is not bool(subscribed):
+                raise NetSuiteValidationError(
+                    f"NetSuite account {self.realm}: contact {record_id} did not take campaign subscription "
+                    f"{subscription_id} = {bool(subscribed)} (the contact record's subscriptions sublist is not "
+                    "writable on this account); nothing was changed", status=204, realm=self.realm)
 
     # -- connection test -------------------------------------------------------------
 

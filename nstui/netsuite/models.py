@@ -8,10 +8,6 @@ from typing import Literal
 
 EntityType = Literal["customer", "contact"]
 
-#: The SuiteQL table of each entity's campaign subscription states: one row per
-#: (entity, subscription) with the fields of the record API's ``subscriptions``
-#: sublist (subscription, subscribed, last modified).
-SUBSCRIPTION_STATES_TABLE = "entitysubscription"
 
 #: globalsubscriptionstatus values.
 SOFT_OPT_IN, SOFT_OPT_OUT, CONFIRMED_OPT_IN, CONFIRMED_OPT_OUT = 1, 2, 3, 4

@@ -20,6 +20,7 @@ from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Awaitable, Callable
+from zoneinfo import ZoneInfo
 
 import httpx
 from starlette.applications import Starlette
@@ -35,12 +36,14 @@ from nstui.sandbox.netsuite_data import (
     META_TABLE,
     SCHEMA,
     SCHEMA_VERSION,
+    SEARCH_STAGES,
     create_schema,
     db_time,
     generate,
     load_fixture,
     normalize,
     q,
+    stage_alias,
 )
 from nstui.sandbox.netsuite_oauth import OAuthFailure, Verifier
 from nstui.sandbox.netsuite_records import ENTITY_TYPES, RecordError, Records
@@ -93,8 +96,14 @@ class NetSuiteSandbox:
         fixture: Path | None = None,
         concurrency_limit: int = 5,
         clock: Callable[[], datetime] | None = None,
+        time_zone: str = "UTC",
+        oneworld: bool = False,
     ):
         self.account_id = account_id
+        #: The time zone SuiteQL renders and reads times in (the user's preference).
+        self.time_zone = ZoneInfo(time_zone)
+        #: A OneWorld account: customers and contacts need a subsidiary.
+        self.oneworld = oneworld
         self.realm = account_id.upper().replace("-", "_")
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self.faults = Faults(sandbox, salt="netsuite")
@@ -109,7 +118,6 @@ class NetSuiteSandbox:
         self.requests: Counter[str] = Counter()
         #: Why each refused login was refused: NetSuite's Login Audit Trail.
         self.login_audit: list[str] = []
-        self._idempotent: dict[str, tuple[str, int]] = {}
         self._errors = 0
         self._verifier = Verifier(self.realm, credentials)
         self.db_path = Path(db_path)
@@ -119,7 +127,10 @@ class NetSuiteSandbox:
         # keeps redrawing), and WAL keeps them from blocking the writes.
         self._query_db = self._connect()
         self._query_lock = threading.Lock()
-        self.records = Records(self.db, self._now)
+        if oneworld:
+            with self.db:
+                self.db.execute("INSERT OR IGNORE INTO subsidiary (id, name, isinactive) VALUES (2, 'Honeycomb UK Ltd', 'F')")
+        self.records = Records(self.db, self._now, oneworld=oneworld)
         self.app = Starlette(routes=[
             Route("/services/rest/query/v1/suiteql", self._gate("suiteql", self._suiteql), methods=["POST"]),
             Route("/services/rest/record/v1/{rtype}", self._gate("record.create", self._create), methods=["POST"]),
@@ -172,7 +183,7 @@ class NetSuiteSandbox:
         conn = sqlite3.connect(self.db_path, check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA case_sensitive_like=ON")  # Oracle's LIKE is case-sensitive
-        register_functions(conn)
+        register_functions(conn, None if self.time_zone.key == "UTC" else self.time_zone)
         return conn
 
     @staticmethod
@@ -210,14 +221,16 @@ class NetSuiteSandbox:
         if self.row(table, record_id) is None:
             raise LookupError(f"{table} {record_id} does not exist")
         now = self._now()
+        if table == "customer":
+            values = stage_alias(values)
         changes = {c: normalize(table, c, v) for c, v in values.items()}
         columns = dict(SCHEMA[table])
         if "lastmodifieddate" in columns and "lastmodifieddate" not in changes:
             changes["lastmodifieddate"] = now
-        if "stage" in columns and "entitystatus" in changes and "stage" not in changes:
+        if "searchstage" in columns and "entitystatus" in changes and "searchstage" not in changes:
             found = self.query("SELECT stage FROM customerstatus WHERE id = ?", (changes["entitystatus"],))
             if found:
-                changes["stage"] = found[0]["stage"]
+                changes["searchstage"] = SEARCH_STAGES.get(found[0]["stage"], found[0]["stage"])
         with self.db:
             if changes:
                 sets = ", ".join(f"{q(c)} = ?" for c in changes)
@@ -254,6 +267,8 @@ class NetSuiteSandbox:
         default status, Soft Opt-In and their campaign subscriptions' defaults
         unless given."""
         key = self._key(table)
+        if table == "customer":
+            values = stage_alias(values)
         row = {c: normalize(table, c, v) for c, v in values.items()}
         columns = dict(SCHEMA[table])
         now = self._now()
@@ -267,10 +282,10 @@ class NetSuiteSandbox:
                 row.setdefault("isinactive", "F")
                 if table == "customer":
                     row.setdefault("isperson", "T")
-                    stage = row.get("stage") or "CUSTOMER"
+                    stage = str(row.get("searchstage") or "CUSTOMER").upper()
                     row.setdefault("entitystatus", self.records.default_status(stage))
                     found = self.query("SELECT stage FROM customerstatus WHERE id = ?", (row["entitystatus"],))
-                    row["stage"] = found[0]["stage"] if found else stage
+                    row["searchstage"] = SEARCH_STAGES.get(found[0]["stage"] if found else stage, stage.title())
             elif key not in row:
                 top = self.db.execute(f"SELECT MAX({q(key)}) FROM {q(table)}").fetchone()[0]
                 row[key] = int(top or 0) + 1
@@ -278,6 +293,8 @@ class NetSuiteSandbox:
                             f"VALUES ({', '.join('?' for _ in row)})", tuple(row.values()))
             if table in ENTITY_TYPES:
                 self.records.default_subscriptions(row["id"], row["globalsubscriptionstatus"], now)
+                if row.get("defaultbillingaddress") is not None:
+                    self.records.add_address_line(row["id"], row["defaultbillingaddress"], billing=True)
             self._bump_parents(table, row[key], now)
         return int(row[key])
 
@@ -346,7 +363,8 @@ class NetSuiteSandbox:
     def _kind(kind: str, method: str) -> str:
         if kind != "record":
             return kind
-        return {"GET": "record.get", "PATCH": "record.patch", "DELETE": "record.delete"}.get(method, "record.other")
+        return {"GET": "record.get", "PATCH": "record.patch", "DELETE": "record.delete",
+                "PUT": "record.upsert"}.get(method, "record.other")
 
     @staticmethod
     def _base(request: Request) -> str:
@@ -423,28 +441,55 @@ class NetSuiteSandbox:
             raise RecordError(404, "NONEXISTENT_ID",
                               "The record instance does not exist. Provide a valid record instance ID.") from None
 
+    @staticmethod
+    def _refuse_async(request: Request) -> None:
+        # NetSuite honours X-NetSuite-Idempotency-Key only on asynchronous
+        # requests ("Sending an Asynchronous Request Using an Idempotency Key",
+        # https://docs.oracle.com/en/cloud/saas/netsuite/ns-online-help/subsect_164494900632.html);
+        # on a synchronous one the key is ignored, as here. The sandbox does
+        # not run asynchronous jobs, and says so.
+        if "respond-async" in request.headers.get("prefer", "").lower():
+            raise RecordError(400, "INVALID_HEADER",
+                              "Asynchronous requests (Prefer: respond-async) are not served by this sandbox.")
+
     async def _create(self, request: Request) -> Response:
         rtype = request.path_params["rtype"]
-        key = request.headers.get("x-netsuite-idempotency-key")
-        if key and key in self._idempotent:
-            done_type, rid = self._idempotent[key]
-        else:
-            rid = self.records.create(rtype, await self._json(request))
-            done_type = rtype
-            if key:
-                self._idempotent[key] = (rtype, rid)
-        location = f"{self._base(request)}/services/rest/record/v1/{done_type}/{rid}"
+        self._refuse_async(request)
+        rid = self.records.create(rtype, await self._json(request), replace=self._replace(request))
+        location = f"{self._base(request)}/services/rest/record/v1/{rtype}/{rid}"
+        return Response(status_code=204, headers={"Location": location})
+
+    @staticmethod
+    def _replace(request: Request) -> set[str]:
+        """The sublists named by ?replace= (lower-case), replaced rather than merged
+        ("Replacing a Sublist", https://docs.oracle.com/en/cloud/saas/netsuite/ns-online-help/section_1545297048.html)."""
+        return {n.strip().lower() for n in request.query_params.get("replace", "").split(",") if n.strip()}
+
+    async def _upsert(self, request: Request, rtype: str, external_id: str) -> Response:
+        """PUT .../{type}/eid:{externalId}: create the record, or update the one
+        with that external ID ("Using the Upsert Operation",
+        https://docs.oracle.com/en/cloud/saas/netsuite/ns-online-help/section_156335203191.html)."""
+        self._refuse_async(request)
+        rid = self.records.upsert(rtype, external_id, await self._json(request), replace=self._replace(request))
+        location = f"{self._base(request)}/services/rest/record/v1/{rtype}/{rid}"
         return Response(status_code=204, headers={"Location": location})
 
     async def _record(self, request: Request) -> Response:
         rtype = request.path_params["rtype"]
-        rid = self._record_id(request.path_params["rid"])
+        raw = request.path_params["rid"]
+        if raw.startswith("eid:"):
+            if request.method == "PUT":
+                return await self._upsert(request, rtype, raw[4:])
+            found = self.records.by_external_id(rtype, raw[4:])
+            raw = str(found) if found is not None else raw
+        rid = self._record_id(raw)
         if request.method == "GET":
             expand = request.query_params.get("expandSubResources", "").lower() == "true"
             body = self.records.get(rtype, rid, base=self._base(request), expand=expand)
             return JSONResponse(body, media_type="application/vnd.oracle.resource+json; type=singular-resource")
         if request.method == "PATCH":
-            apply = self.records.patch(rtype, rid)
+            self._refuse_async(request)
+            apply = self.records.patch(rtype, rid, replace=self._replace(request))
             apply(await self._json(request))
             return Response(status_code=204)
         if request.method == "DELETE":

@@ -29,8 +29,11 @@ SCHEMA: dict[str, list[tuple[str, str]]] = {
     "customer": [
         ("id", "int"), ("entityid", "text"), ("isperson", "bool"), ("firstname", "text"),
         ("lastname", "text"), ("companyname", "text"), ("email", "text"), ("phone", "text"),
-        ("mobilephone", "text"), ("entitystatus", "int"), ("stage", "text"),
+        # searchstage, not stage: the field SuiteQL documents for a customer's
+        # stage (Lead, Prospect, Customer), set from its entitystatus.
+        ("mobilephone", "text"), ("entitystatus", "int"), ("searchstage", "text"),
         ("globalsubscriptionstatus", "int"), ("defaultbillingaddress", "int"), ("isinactive", "bool"),
+        ("externalid", "text"), ("subsidiary", "int"),
         # A custom checkbox some accounts keep marketing consent in (seed 003:
         # "the NetSuite marketing subscriptions or a field"): checked = opted in.
         ("custentity_marketing_optin", "bool"),
@@ -40,11 +43,19 @@ SCHEMA: dict[str, list[tuple[str, str]]] = {
         ("id", "int"), ("entityid", "text"), ("firstname", "text"), ("lastname", "text"),
         ("email", "text"), ("phone", "text"), ("mobilephone", "text"), ("company", "int"),
         ("globalsubscriptionstatus", "int"), ("defaultbillingaddress", "int"), ("isinactive", "bool"),
+        ("externalid", "text"), ("subsidiary", "int"),
         # A custom checkbox some accounts keep marketing consent in (seed 003:
         # "the NetSuite marketing subscriptions or a field"): checked = opted in.
         ("custentity_marketing_optin", "bool"),
         ("datecreated", "datetime"), ("lastmodifieddate", "datetime"),
     ],
+    # The addressBook sublist's lines (internal: the record API shows them; a
+    # SuiteQL query cannot read this table).
+    "entityaddressbook": [
+        ("id", "int"), ("entity", "int"), ("addressbookaddress", "int"), ("defaultbilling", "bool"),
+        ("defaultshipping", "bool"),
+    ],
+    "subsidiary": [("id", "int"), ("name", "text"), ("isinactive", "bool")],
     "entityaddress": [
         ("nkey", "int"), ("addressee", "text"), ("addr1", "text"), ("addr2", "text"), ("addr3", "text"),
         ("city", "text"), ("state", "text"), ("zip", "text"), ("country", "text"),
@@ -91,6 +102,10 @@ SCHEMA: dict[str, list[tuple[str, str]]] = {
 KEYS: dict[str, str] = {name: "id" for name in SCHEMA}
 KEYS.update({"entityaddress": "nkey", "transactionline": "uniquekey"})
 del KEYS["entitysubscription"], KEYS["dual"]
+#: Tables the sandbox keeps for the record API that SuiteQL does not document:
+#: a query naming one is refused (campaign subscription states are read per
+#: record through the subscriptions sublist).
+INTERNAL_TABLES = {"entitysubscription", "entityaddressbook"}
 
 INDEXES = [
     "CREATE INDEX ix_customer_lmd ON customer(lastmodifieddate, id)",
@@ -98,6 +113,7 @@ INDEXES = [
     "CREATE INDEX ix_contact_lmd ON contact(lastmodifieddate, id)",
     "CREATE INDEX ix_contact_email ON contact(email COLLATE NOCASE)",
     "CREATE UNIQUE INDEX ix_entitysubscription ON entitysubscription(entity, subscription)",
+    "CREATE INDEX ix_entityaddressbook ON entityaddressbook(entity)",
     "CREATE INDEX ix_item_lmd ON item(lastmodifieddate, id)",
     "CREATE INDEX ix_pricing_item ON pricing(item)",
     'CREATE INDEX ix_transaction_lmd ON "transaction"(lastmodifieddate, id)',
@@ -115,7 +131,9 @@ VIEWS = [
 ]
 
 META_TABLE = "_sandbox_meta"
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+#: customerstatus.stage -> customer.searchstage as SuiteQL shows it.
+SEARCH_STAGES = {"LEAD": "Lead", "PROSPECT": "Prospect", "CUSTOMER": "Customer"}
 
 _SQL_TYPES = {"int": "INTEGER", "real": "REAL", "text": "TEXT", "bool": "TEXT", "datetime": "TEXT"}
 
@@ -229,6 +247,7 @@ def reference_rows(anchor: datetime) -> dict[str, list[dict[str, Any]]]:
         "location": [dict(id=i, name=n, isinactive=ia) for i, n, ia in LOCATIONS],
         "customlist_colors": [dict(id=i, name=n) for i, n in COLORS],
         "dual": [dict(dummy="X")],
+        "subsidiary": [dict(id=1, name="Honeycomb Holdings Inc.", isinactive="F")],
     }
 
 
@@ -429,7 +448,7 @@ class Generator:
                 companyname=company if not isperson or self.rng.random() < 0.15 else None,
                 email=email, phone=self.phone(country),
                 mobilephone=self.phone(country) if self.rng.random() < 0.6 else None,
-                entitystatus=self.pick(statuses[stage]), stage=stage,
+                entitystatus=self.pick(statuses[stage]), stage=stage, searchstage=SEARCH_STAGES[stage],
                 globalsubscriptionstatus=status, defaultbillingaddress=self.address(name, country),
                 custentity_marketing_optin="T" if status in (1, 3) else "F",
                 isinactive="T" if self.rng.random() < 0.03 else "F",
@@ -539,8 +558,11 @@ class Generator:
                 rate = prices.get(item["id"]) or round(self.rng.uniform(5, 90), 2)
                 amount = round(qty * rate, 2)
                 subtotal += amount
+                # taxline is NULL, not 'F', on some accounts' item lines (cash
+                # sales here): a filter on taxline = 'F' alone would drop them.
                 lines.append(dict(item=item["id"], quantity=qty, rate=rate, foreignamount=amount,
-                                  itemtype=item["itemtype"], mainline="F", taxline="F", location=location))
+                                  itemtype=item["itemtype"], mainline="F",
+                                  taxline=None if kind == "CashSale" else "F", location=location))
             if self.rng.random() < 0.25:
                 discount = self.rng.choice([90, 91, 92])
                 amount = -round(subtotal * 0.1, 2) if discount == 90 else -5.0
@@ -580,7 +602,19 @@ class Generator:
         self.contacts()
         self.items()
         self.orders()
+        self.rows["entityaddressbook"] = addressbook_lines(self.rows)
         return self.rows
+
+
+def addressbook_lines(tables: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """One address book line (default billing and shipping) for each entity's default billing address."""
+    lines = []
+    for table in ("customer", "contact"):
+        for row in tables.get(table, []):
+            if row.get("defaultbillingaddress") is not None:
+                lines.append(dict(id=len(lines) + 1, entity=row["id"], addressbookaddress=row["defaultbillingaddress"],
+                                  defaultbilling="T", defaultshipping="T"))
+    return lines
 
 
 def generate(conn: sqlite3.Connection, *, seed: int, records: int, anchor: datetime) -> None:
@@ -608,6 +642,8 @@ def load_fixture(conn: sqlite3.Connection, path: Path, *, anchor: datetime) -> N
             raise ValueError(f"sandbox fixture {path}: unknown table {table!r}; tables: {', '.join(allowed)}")
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
             raise ValueError(f"sandbox fixture {path}: {table} must be a list of objects (rows)")
+        if table == "customer":  # "stage" (LEAD...) is accepted for the searchstage it sets
+            rows = [stage_alias(r) for r in rows]
         tables[table] = [{c: normalize(table, c, v) for c, v in r.items()} for r in rows]
     stamp = db_time(anchor)
     for table, rows in reference_rows(anchor).items():
@@ -626,7 +662,7 @@ def load_fixture(conn: sqlite3.Connection, path: Path, *, anchor: datetime) -> N
             row.setdefault("isinactive", "F")
     for row in tables.get("customer", []):
         row.setdefault("isperson", "T")
-        row.setdefault("stage", "CUSTOMER")
+        row.setdefault("searchstage", "Customer")
     for table in ("item", "transaction"):
         for row in tables.get(table, []):
             row.setdefault("lastmodifieddate", stamp)
@@ -640,5 +676,17 @@ def load_fixture(conn: sqlite3.Connection, path: Path, *, anchor: datetime) -> N
                     subs.append(dict(entity=row["id"], subscription=sid,
                                      subscribed="F" if row["globalsubscriptionstatus"] in (2, 4) else default,
                                      lastmodifieddate=row["lastmodifieddate"]))
+    if "entityaddressbook" not in tables:
+        tables["entityaddressbook"] = addressbook_lines(tables)
     for table, rows in tables.items():
         insert_rows(conn, table, rows)
+
+
+def stage_alias(row: dict[str, Any]) -> dict[str, Any]:
+    """A customer row with ``stage`` (LEAD, PROSPECT, CUSTOMER) as its searchstage."""
+    if "stage" not in row:
+        return row
+    row = dict(row)
+    stage = row.pop("stage")
+    row.setdefault("searchstage", SEARCH_STAGES.get(str(stage).upper(), stage) if stage else None)
+    return row

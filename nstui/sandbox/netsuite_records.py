@@ -10,8 +10,15 @@ REST web services show them and with the rules NetSuite applies to writes.
   Opt-Out is applied to every customer and contact with the same email.
 - ``subscriptions`` sublist: lines are matched by subscription and merged;
   the entity's Confirmed Opt-Out refuses a subscribe.
-- ``addressBook`` (customers only): the default billing line replaces the
-  default billing address whole, so an address field left out is emptied.
+- ``addressBook`` (customers only), a keyed sublist: a line with the ``id``
+  of an existing line updates it (its address replaced whole, so an address
+  field left out is emptied); a line without one is appended, as NetSuite
+  documents ("Updating a Sublist",
+  https://docs.oracle.com/en/cloud/saas/netsuite/ns-online-help/section_1545295601.html);
+  with ``?replace=addressBook`` the lines not named are removed. The country
+  is a reference, ``{"id": "GB"}``.
+- ``externalId``: unique per record type; ``PUT .../eid:{externalId}`` upserts.
+- ``subsidiary`` (``{"id": "1"}``): required on a OneWorld account.
 - An email used by another record of the same type is refused (duplicate
   detection), as is a malformed one.
 """
@@ -22,7 +29,7 @@ import re
 import sqlite3
 from typing import Any, Callable
 
-from nstui.sandbox.netsuite_data import q
+from nstui.sandbox.netsuite_data import SEARCH_STAGES, q
 
 ENTITY_TYPES = ("customer", "contact")
 GLOBAL_STATUS = {1: "Soft Opt-In", 2: "Soft Opt-Out", 3: "Confirmed Opt-In", 4: "Confirmed Opt-Out"}
@@ -40,7 +47,10 @@ _COMMON = {
     "globalsubscriptionstatus": ("globalSubscriptionStatus", "globalsubscriptionstatus", "global_status"),
     "isinactive": ("isInactive", "isinactive", "bool"),
     "custentity_marketing_optin": ("custentity_marketing_optin", "custentity_marketing_optin", "bool"),
+    "externalid": ("externalId", "externalid", "external_id"),
+    "subsidiary": ("subsidiary", "subsidiary", "subsidiary_ref"),
 }
+_EXTERNAL_ID = re.compile(r"^[A-Za-z0-9_-]+$")
 FIELDS: dict[str, dict[str, tuple[str, str, str]]] = {
     "customer": {
         **_COMMON,
@@ -83,9 +93,14 @@ def _ref_id(value: Any, field: str) -> int:
 
 
 class Records:
-    def __init__(self, conn: sqlite3.Connection, now: Callable[[], str]):
+    def __init__(self, conn: sqlite3.Connection, now: Callable[[], str], *, oneworld: bool = False):
         self.conn = conn
         self.now = now
+        self.oneworld = oneworld
+        #: An account whose contact record does not take subscriptions lines
+        #: through REST (the contact record's REST page documents no
+        #: subscriptions sublist): the lines are dropped without an error.
+        self.ignore_contact_subscriptions = False
 
     # -- reading ---------------------------------------------------------------
 
@@ -122,10 +137,13 @@ class Records:
             elif kind == "customer_ref":
                 name = self._one("SELECT COALESCE(companyname, entityid) FROM customer WHERE id = ?", (value,))
                 body[rest] = self._ref(base, "customer", value, name)
+            elif kind == "subsidiary_ref":
+                body[rest] = self._ref(base, "subsidiary", value,
+                                       self._one("SELECT name FROM subsidiary WHERE id = ?", (value,)))
             else:
                 body[rest] = value
-        if rtype == "customer" and row.get("stage"):
-            body["searchStage"] = str(row["stage"]).title()
+        if rtype == "customer" and row.get("searchstage"):
+            body["searchStage"] = str(row["searchstage"])
         body["dateCreated"] = iso(row.get("datecreated"))
         body["lastModifiedDate"] = iso(row.get("lastmodifieddate"))
         address = self._address(row.get("defaultbillingaddress"))
@@ -152,11 +170,18 @@ class Records:
                 items.append({"links": [], "subscription": self._ref(base, "campaignSubscription", sid, sname),
                               "subscribed": subscribed == "T", "lastModifiedDate": iso(modified), "refName": sname})
         elif name.lower() == "addressbook":
-            address = self._address(row.get("defaultbillingaddress"))
-            if address:
-                items.append({"links": [], "id": address["nkey"], "defaultBilling": True, "defaultShipping": True,
+            for line_id, nkey, billing, shipping in self.conn.execute(
+                "SELECT id, addressbookaddress, defaultbilling, defaultshipping FROM entityaddressbook "
+                "WHERE entity = ? ORDER BY id", (rid,)
+            ).fetchall():
+                address = self._address(nkey) or {}
+                fields: dict[str, Any] = {k: v for k, v in address.items() if k != "nkey" and v is not None}
+                if "country" in fields:
+                    fields["country"] = {"id": fields["country"]}
+                items.append({"links": [], "id": line_id, "defaultBilling": billing == "T",
+                              "defaultShipping": shipping == "T",
                               "label": address.get("addr1") or address.get("addressee") or "",
-                              "addressBookAddress": {k: v for k, v in address.items() if k != "nkey" and v is not None}})
+                              "addressBookAddress": fields})
         else:
             raise RecordError(404, "NONEXISTENT_ID", f"The {rtype} record has no sublist '{name}'.")
         return {"links": [{"rel": "self", "href": url}], "items": items, "totalResults": len(items),
@@ -178,8 +203,9 @@ class Records:
 
     # -- parsing a body ----------------------------------------------------------------
 
-    def _parse(self, rtype: str, body: Any) -> tuple[dict[str, Any], list[dict[str, Any]] | None, dict[str, Any] | None]:
-        """(column changes, subscription lines, default billing address) of a body."""
+    def _parse(self, rtype: str, body: Any) -> tuple[dict[str, Any], list[dict[str, Any]] | None,
+                                                     list[dict[str, Any]] | None]:
+        """(column changes, subscription lines, address book lines) of a body."""
         if not isinstance(body, dict):
             raise _bad("The request body must be a JSON object of record fields.", code="INVALID_CONTENT")
         fields = FIELDS[rtype]
@@ -202,7 +228,7 @@ class Records:
             elif low in ADDRESS_COLUMNS:
                 raise _bad(f"{key} is not a field of the {rtype} record: the default billing address is written "
                            'through the addressBook sublist: {"addressBook": {"items": [{"defaultBilling": true, '
-                           '"addressBookAddress": {"addr1": ..., "city": ..., "country": "US"}}]}}', key,
+                           '"addressBookAddress": {"addr1": ..., "city": ..., "country": {"id": "US"}}}]}}', key,
                            code="USER_ERROR")
             else:
                 allowed = ", ".join(sorted({r for r, _, _ in fields.values()} | {"subscriptions"}
@@ -226,6 +252,15 @@ class Records:
             if self._one("SELECT id FROM customerstatus WHERE id = ? AND isinactive = 'F'", (status,)) is None:
                 raise _bad(f"Invalid reference key {status} for entityStatus.", rest, code="INVALID_KEY_OR_REF")
             return status
+        if kind == "subsidiary_ref":
+            sub = _ref_id(value, rest)
+            if self._one("SELECT id FROM subsidiary WHERE id = ? AND isinactive = 'F'", (sub,)) is None:
+                raise _bad(f"Invalid reference key {sub} for subsidiary.", rest, code="INVALID_KEY_OR_REF")
+            return sub
+        if kind == "external_id":
+            if not isinstance(value, str) or not _EXTERNAL_ID.match(value):
+                raise _bad("Invalid value for externalId: letters, numbers, underscore (_) and hyphen (-).", rest)
+            return value
         if kind == "customer_ref":
             if value is None:
                 return None
@@ -271,19 +306,42 @@ class Records:
             lines.append(line)
         return lines
 
-    def _address_body(self, value: Any) -> dict[str, Any]:
+    def _address_body(self, value: Any) -> list[dict[str, Any]]:
+        """The lines of an addressBook value: ``id`` (an existing line, or
+        None: a new one), ``defaultBilling``, ``defaultShipping`` and
+        ``address`` (the addressBookAddress columns, or None: unchanged)."""
         items = value.get("items") if isinstance(value, dict) else None
-        if not isinstance(items, list) or not items:
+        if not isinstance(items, list):
             raise _bad('addressBook: a sublist is {"items": [...]}.', "addressBook", code="INVALID_CONTENT")
-        billing = [i for i in items if isinstance(i, dict) and i.get("defaultBilling") is True]
-        if len(items) == 1 and isinstance(items[0], dict) and not billing:
-            billing = items
-        if len(billing) != 1:
-            raise _bad("addressBook: give exactly one line with defaultBilling true (the sandbox keeps the default "
-                       "billing address only).", "addressBook", code="USER_ERROR")
-        fields = billing[0].get("addressBookAddress")
+        lines = []
+        for item in items:
+            if not isinstance(item, dict):
+                raise _bad("addressBook: each line is an object.", "addressBook", code="INVALID_CONTENT")
+            line: dict[str, Any] = {"id": None, "address": None}
+            for key, v in item.items():
+                low = key.lower()
+                if low == "id":
+                    try:
+                        line["id"] = int(str(v))
+                    except ValueError:
+                        raise _bad(f"Invalid value for addressBook.id: {v!r}.", "addressBook") from None
+                elif low in ("defaultbilling", "defaultshipping"):
+                    if not isinstance(v, bool):
+                        raise _bad(f"Invalid value for addressBook.{key}: true or false.", "addressBook")
+                    line[low] = v
+                elif low == "addressbookaddress":
+                    line["address"] = self._address_fields(v)
+                elif low not in IGNORED_IN_LINES:
+                    raise _bad(f"Invalid field {key!r} in the addressBook sublist.", "addressBook", code="USER_ERROR")
+            if line["id"] is None and line["address"] is None:
+                raise _bad("addressBook: a new line needs an addressBookAddress object.", "addressBook",
+                           code="USER_ERROR")
+            lines.append(line)
+        return lines
+
+    def _address_fields(self, fields: Any) -> dict[str, Any]:
         if not isinstance(fields, dict):
-            raise _bad("addressBook: the line needs an addressBookAddress object.", "addressBook", code="USER_ERROR")
+            raise _bad("addressBook: addressBookAddress is an object.", "addressBook", code="USER_ERROR")
         address: dict[str, Any] = {c: None for c in ADDRESS_COLUMNS}
         for key, v in fields.items():
             low = key.lower()
@@ -292,8 +350,12 @@ class Records:
             if low not in ADDRESS_COLUMNS:
                 raise _bad(f"Invalid field {key!r} in addressBookAddress ({', '.join(ADDRESS_COLUMNS)}).",
                            "addressBook", code="USER_ERROR")
-            if low == "country" and isinstance(v, dict):
-                v = v.get("id")
+            if low == "country" and v is not None:
+                # a select field: a reference, {"id": "GB"}
+                if not isinstance(v, dict) or not isinstance(v.get("id"), str):
+                    raise _bad('Invalid value for addressBookAddress.country: a reference such as {"id": "GB"}.',
+                               "addressBook.country")
+                v = v["id"]
             if v is not None and not isinstance(v, str):
                 raise _bad(f"Invalid value for addressBookAddress.{key}: text.", "addressBook")
             address[low] = v or None
@@ -344,16 +406,58 @@ class Records:
                 "lastmodifieddate = excluded.lastmodifieddate",
                 (rid, line["subscription"], line["subscribed"], now))
 
-    def _save_address(self, nkey: int | None, address: dict[str, Any]) -> int:
-        cols = ", ".join(f"{c} = ?" for c in ADDRESS_COLUMNS)
-        values = [address[c] for c in ADDRESS_COLUMNS]
-        if nkey is not None and self._one("SELECT nkey FROM entityaddress WHERE nkey = ?", (nkey,)) is not None:
-            self.conn.execute(f"UPDATE entityaddress SET {cols} WHERE nkey = ?", (*values, nkey))
-            return nkey
+    def _new_address(self, address: dict[str, Any]) -> int:
         cur = self.conn.execute(
             f"INSERT INTO entityaddress ({', '.join(ADDRESS_COLUMNS)}) VALUES ({', '.join('?' for _ in ADDRESS_COLUMNS)})",
-            values)
+            [address[c] for c in ADDRESS_COLUMNS])
         return int(cur.lastrowid or 0)
+
+    def add_address_line(self, entity: int, nkey: int, *, billing: bool, shipping: bool | None = None) -> int:
+        if billing:
+            self.conn.execute("UPDATE entityaddressbook SET defaultbilling = 'F' WHERE entity = ?", (entity,))
+        if shipping if shipping is not None else billing:
+            self.conn.execute("UPDATE entityaddressbook SET defaultshipping = 'F' WHERE entity = ?", (entity,))
+        top = self._one("SELECT MAX(id) FROM entityaddressbook", ()) or 0
+        self.conn.execute("INSERT INTO entityaddressbook (id, entity, addressbookaddress, defaultbilling, "
+                          "defaultshipping) VALUES (?, ?, ?, ?, ?)",
+                          (top + 1, entity, nkey, "T" if billing else "F",
+                           "T" if (shipping if shipping is not None else billing) else "F"))
+        return top + 1
+
+    def _apply_address_lines(self, rtype: str, rid: int, lines: list[dict[str, Any]], replace: bool) -> int | None:
+        """Merge (or, with replace, replace) the address book; returns the
+        default billing address's nkey after the write."""
+        existing = {line_id: nkey for line_id, nkey in self.conn.execute(
+            "SELECT id, addressbookaddress FROM entityaddressbook WHERE entity = ?", (rid,)).fetchall()}
+        kept: set[int] = set()
+        for line in lines:
+            if line["id"] is not None and line["id"] in existing:
+                line_id, nkey = line["id"], existing[line["id"]]
+                if line["address"] is not None:
+                    cols = ", ".join(f"{c} = ?" for c in ADDRESS_COLUMNS)
+                    self.conn.execute(f"UPDATE entityaddress SET {cols} WHERE nkey = ?",
+                                      (*[line["address"][c] for c in ADDRESS_COLUMNS], nkey))
+                for flag in ("defaultbilling", "defaultshipping"):
+                    if flag in line:
+                        if line[flag]:
+                            self.conn.execute(f"UPDATE entityaddressbook SET {flag} = 'F' WHERE entity = ?", (rid,))
+                        self.conn.execute(f"UPDATE entityaddressbook SET {flag} = ? WHERE id = ?",
+                                          ("T" if line[flag] else "F", line_id))
+            elif line["id"] is not None:
+                raise _bad(f"addressBook: the {rtype} has no address book line {line['id']}.", "addressBook",
+                           code="INVALID_KEY_OR_REF")
+            else:
+                nkey = self._new_address(line["address"])
+                line_id = self.add_address_line(rid, nkey, billing=bool(line.get("defaultbilling")),
+                                                 shipping=bool(line.get("defaultshipping")))
+            kept.add(line_id)
+        if replace:
+            for line_id, nkey in existing.items():
+                if line_id not in kept:
+                    self.conn.execute("DELETE FROM entityaddressbook WHERE id = ?", (line_id,))
+                    self.conn.execute("DELETE FROM entityaddress WHERE nkey = ?", (nkey,))
+        return self._one("SELECT addressbookaddress FROM entityaddressbook WHERE entity = ? AND defaultbilling = 'T' "
+                         "ORDER BY id LIMIT 1", (rid,))
 
     def next_entity_id(self) -> int:
         found = self._one("SELECT MAX(m) FROM (SELECT MAX(id) AS m FROM customer UNION ALL SELECT MAX(id) FROM contact)", ())
@@ -364,7 +468,25 @@ class Records:
 
     # -- writing ------------------------------------------------------------------------
 
-    def patch(self, rtype: str, rid: int) -> Callable[[Any], None]:
+    def by_external_id(self, rtype: str, external_id: str) -> int | None:
+        if rtype not in ENTITY_TYPES:
+            return None
+        return self._one(f"SELECT id FROM {q(rtype)} WHERE externalid = ?", (external_id,))
+
+    def upsert(self, rtype: str, external_id: str, body: Any, *, replace: set[str] = frozenset()) -> int:
+        if not _EXTERNAL_ID.match(external_id):
+            raise _bad("Invalid external ID: letters, numbers, underscore (_) and hyphen (-).", "externalId")
+        if not isinstance(body, dict):
+            raise _bad("The request body must be a JSON object of record fields.", code="INVALID_CONTENT")
+        if any(k.lower() == "externalid" for k in body):
+            raise _bad("The external ID is given in the URL of an upsert, not in the body.", "externalId")
+        rid = self.by_external_id(rtype, external_id)
+        if rid is None:
+            return self.create(rtype, {**body, "externalId": external_id}, replace=replace)
+        self.patch(rtype, rid, replace=replace)(body)
+        return rid
+
+    def patch(self, rtype: str, rid: int, *, replace: set[str] = frozenset()) -> Callable[[Any], None]:
         """A function that applies a PATCH body to the record (found first, so a
         missing record is a 404 before the body is looked at)."""
         row = self._row(rtype, rid)
@@ -378,21 +500,30 @@ class Records:
             if "email" in changes and (changes["email"] or "").lower() != (row["email"] or "").lower():
                 self._check_email(rtype, rid, changes["email"])
             if "entitystatus" in changes:
-                changes["stage"] = self._one("SELECT stage FROM customerstatus WHERE id = ?", (changes["entitystatus"],))
+                stage = self._one("SELECT stage FROM customerstatus WHERE id = ?", (changes["entitystatus"],))
+                changes["searchstage"] = SEARCH_STAGES.get(stage, stage)
+            if "externalid" in changes and changes["externalid"] != row.get("externalid"):
+                self._check_external_id(rtype, changes["externalid"])
             with self.conn:
                 if address is not None:
-                    changes["defaultbillingaddress"] = self._save_address(row.get("defaultbillingaddress"), address)
+                    changes["defaultbillingaddress"] = self._apply_address_lines(
+                        rtype, rid, address, "addressbook" in replace)
                 if status == 2 and row["globalsubscriptionstatus"] != 2:
                     self._soft_opt_out_everywhere(changes.get("email", row["email"]), now)
                 changes["lastmodifieddate"] = now
                 sets = ", ".join(f"{q(c)} = ?" for c in changes)
                 self.conn.execute(f"UPDATE {q(rtype)} SET {sets} WHERE id = ?", (*changes.values(), rid))
-                if lines:
+                if lines and not (rtype == "contact" and self.ignore_contact_subscriptions):
                     self._apply_lines(rid, lines, status, now)
 
         return apply
 
-    def create(self, rtype: str, body: Any) -> int:
+    def _check_external_id(self, rtype: str, external_id: str | None) -> None:
+        if external_id and self.by_external_id(rtype, external_id) is not None:
+            raise RecordError(400, "DUP_RCRD", f"A {rtype} record with the external ID {external_id} already exists.",
+                              "externalId")
+
+    def create(self, rtype: str, body: Any, *, replace: set[str] = frozenset()) -> int:
         if rtype not in ENTITY_TYPES:
             raise RecordError(404, "NONEXISTENT_ID",
                               f"Record type '{rtype}' is not served by this sandbox (customer, contact).")
@@ -401,6 +532,11 @@ class Records:
         row: dict[str, Any] = {"globalsubscriptionstatus": 1, "isinactive": "F", **changes}
         self._check_status(None, row["globalsubscriptionstatus"])
         self._check_email(rtype, None, row.get("email"))
+        self._check_external_id(rtype, row.get("externalid"))
+        if self.oneworld and row.get("subsidiary") is None:
+            raise _bad("Please enter value(s) for: Primary Subsidiary.", "subsidiary", code="USER_ERROR")
+        if row.get("subsidiary") is None:
+            row["subsidiary"] = 1
         names = " ".join(x for x in (row.get("firstname"), row.get("lastname")) if x)
         if rtype == "customer":
             row.setdefault("isperson", "F" if row.get("companyname") and not names else "T")
@@ -410,7 +546,8 @@ class Records:
                 raise _bad("Please enter value(s) for: Company Name.", "companyName", code="USER_ERROR")
             if "entitystatus" not in row:
                 row["entitystatus"] = self.default_status("CUSTOMER")
-            row["stage"] = self._one("SELECT stage FROM customerstatus WHERE id = ?", (row["entitystatus"],)) or "CUSTOMER"
+            stage = self._one("SELECT stage FROM customerstatus WHERE id = ?", (row["entitystatus"],)) or "CUSTOMER"
+            row["searchstage"] = SEARCH_STAGES.get(stage, stage)
         elif not names:
             raise _bad("Please enter value(s) for: First Name, Last Name.", "lastName", code="USER_ERROR")
         with self.conn:
@@ -419,15 +556,16 @@ class Records:
                 name = names if rtype == "contact" or row.get("isperson") == "T" else row.get("companyname")
                 taken = self._one(f"SELECT id FROM {q(rtype)} WHERE entityid = ?", (name,))
                 row["entityid"] = f"{name} {rid}" if taken else name
-            if address is not None:
-                row["defaultbillingaddress"] = self._save_address(None, address)
             if row["globalsubscriptionstatus"] == 2:
                 self._soft_opt_out_everywhere(row.get("email"), now)
             row.update(id=rid, datecreated=now, lastmodifieddate=now)
             self.conn.execute(f"INSERT INTO {q(rtype)} ({', '.join(q(c) for c in row)}) "
                               f"VALUES ({', '.join('?' for _ in row)})", tuple(row.values()))
             self.default_subscriptions(rid, row["globalsubscriptionstatus"], now)
-            if lines:
+            if address is not None:
+                nkey = self._apply_address_lines(rtype, rid, address, False)
+                self.conn.execute(f"UPDATE {q(rtype)} SET defaultbillingaddress = ? WHERE id = ?", (nkey, rid))
+            if lines and not (rtype == "contact" and self.ignore_contact_subscriptions):
                 self._apply_lines(rid, lines, row["globalsubscriptionstatus"], now)
         return rid
 
@@ -445,6 +583,9 @@ class Records:
         with self.conn:
             self.conn.execute(f"DELETE FROM {q(rtype)} WHERE id = ?", (rid,))
             self.conn.execute("DELETE FROM entitysubscription WHERE entity = ?", (rid,))
+            self.conn.execute("DELETE FROM entityaddress WHERE nkey IN "
+                              "(SELECT addressbookaddress FROM entityaddressbook WHERE entity = ?)", (rid,))
+            self.conn.execute("DELETE FROM entityaddressbook WHERE entity = ?", (rid,))
             if row.get("defaultbillingaddress") is not None:
                 self.conn.execute("DELETE FROM entityaddress WHERE nkey = ?", (row["defaultbillingaddress"],))
             if rtype == "customer":

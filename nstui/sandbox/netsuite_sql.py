@@ -23,7 +23,9 @@ from datetime import datetime
 import threading
 from typing import Any, Callable
 
-from nstui.sandbox.netsuite_data import META_TABLE
+from datetime import timezone, tzinfo
+
+from nstui.sandbox.netsuite_data import INTERNAL_TABLES, META_TABLE
 
 _STORED_TIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2}) \d{2}:\d{2}:\d{2}$")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -60,23 +62,37 @@ def _parse_time(text: str, fmt: str | None) -> datetime:
     return datetime.strptime(text, py_format(fmt))
 
 
-def to_timestamp(text: Any, fmt: Any = None) -> str | None:
+def to_timestamp(text: Any, fmt: Any = None, zone: tzinfo | None = None) -> str | None:
+    """A timestamp literal, read in the account's time zone (``zone``), as stored UTC text."""
     if text is None:
         return None
     try:
-        return _parse_time(str(text), fmt).strftime("%Y-%m-%d %H:%M:%S")
+        moment = _parse_time(str(text), fmt)
     except ValueError:
         raise ValueError(f"TO_TIMESTAMP/TO_DATE: {text!r} does not match the format {fmt!r}") from None
+    if zone is not None and moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone).astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
-def to_char(value: Any, fmt: Any = None) -> str | None:
+def _has_time(fmt: str) -> bool:
+    return any(t.upper() in ("HH24", "HH12", "HH", "MI", "SS") for t in _FORMAT_TOKEN.findall(fmt))
+
+
+def to_char(value: Any, fmt: Any = None, zone: tzinfo | None = None) -> str | None:
+    """NetSuite renders a time in the account's (the user's) time zone: a
+    format with a time of day gets the stored UTC time moved into ``zone``; a
+    date-only format (dates such as trandate) is left as it is."""
     if value is None:
         return None
     if isinstance(value, str) and len(value) == 19 and _STORED_TIME.match(value):
         if not fmt:
             return render(value)
         # fromisoformat is C and checks the date as strptime did, ~20x cheaper per row
-        return datetime.fromisoformat(value).strftime(py_format(fmt))
+        moment = datetime.fromisoformat(value)
+        if zone is not None and _has_time(fmt):
+            moment = moment.replace(tzinfo=timezone.utc).astimezone(zone).replace(tzinfo=None)
+        return moment.strftime(py_format(fmt))
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
@@ -103,12 +119,17 @@ def _keep_message(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
-def register_functions(conn: sqlite3.Connection) -> None:
-    ts, ch, num = _keep_message(to_timestamp), _keep_message(to_char), _keep_message(to_number)
+def register_functions(conn: sqlite3.Connection, zone: tzinfo | None = None) -> None:
+    """The Oracle functions, with times read and written in ``zone`` (the
+    account's time zone; None is UTC)."""
+    ts = _keep_message(lambda text, fmt=None: to_timestamp(text, fmt, zone))
+    ch = _keep_message(lambda value, fmt=None: to_char(value, fmt, zone))
+    num = _keep_message(to_number)
+    date = _keep_message(to_timestamp)
     conn.create_function("TO_TIMESTAMP", 2, ts, deterministic=True)
     conn.create_function("TO_TIMESTAMP", 1, ts, deterministic=True)
-    conn.create_function("TO_DATE", 2, ts, deterministic=True)
-    conn.create_function("TO_DATE", 1, ts, deterministic=True)
+    conn.create_function("TO_DATE", 2, date, deterministic=True)
+    conn.create_function("TO_DATE", 1, date, deterministic=True)
     conn.create_function("TO_CHAR", 2, ch, deterministic=True)
     conn.create_function("TO_CHAR", 1, ch, deterministic=True)
     conn.create_function("TO_NUMBER", 1, num, deterministic=True)
@@ -238,6 +259,9 @@ def _authorize(action: int, arg1: str | None, arg2: str | None, _db: str | None,
         table = (arg1 or "").lower()
         if table.startswith("sqlite_") or table.startswith("_") or table == META_TABLE:
             return sqlite3.SQLITE_DENY
+        if table in INTERNAL_TABLES:
+            _failure.message = f"Record '{table}' was not found."
+            return sqlite3.SQLITE_DENY
         return sqlite3.SQLITE_OK
     return sqlite3.SQLITE_DENY
 
@@ -297,7 +321,7 @@ def run_page(conn: sqlite3.Connection, sql: str, *, limit: int, offset: int,
     except sqlite3.DatabaseError as e:
         message = str(e)
         if "not authorized" in message or "prohibited" in message:
-            message = "only reading NetSuite's tables is allowed"
+            message = getattr(_failure, "message", None) or "only reading NetSuite's tables is allowed"
         elif "user-defined function raised exception" in message and getattr(_failure, "message", None):
             message = _failure.message
         raise SuiteQLError(message) from None

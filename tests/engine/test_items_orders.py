@@ -216,3 +216,16 @@ async def test_one_changed_order_syncs_only_that_order(make_env):
     env.ns.update("transaction", a, status="F")
     again = await env.sync("orders")
     assert again.datasets["orders"].updated == 1 and again.datasets["orders"].created == 0
+
+
+async def test_order_lines_with_a_null_taxline_are_kept(make_env):
+    """taxline is NULL rather than 'F' on some lines; filtering on = 'F' alone dropped them."""
+    env = make_env()
+    cid = add_customer(env, "nulltax@example.com")
+    await env.sync("customers")
+    tid = add_order(env, cid, lines=[("mug", 2, 10)])
+    item = add_item(env, "cup", prices=[(0, 4)])
+    env.ns.insert("transactionline", transaction=tid, linesequencenumber=9, item=item, quantity=1, rate=4,
+                  foreignamount=4, itemtype="InvtPart", mainline="F", taxline=None)
+    await env.sync("orders")
+    assert [p["qty"] for p in orders(env)[str(tid)]["products"]] == [2.0, 1.0]

@@ -113,10 +113,10 @@ async def test_dropped_connections_and_timeouts_are_retried(make_sandbox, make_c
 async def test_a_create_whose_answer_was_lost_is_not_made_twice(sandbox, make_client):
     lost_first = Flaky(sandbox.transport(), lambda n: n == 1, after=True)
     async with make_client(lost_first) as client:
-        # no email: only the idempotency key, not duplicate detection, can stop a second record
+        # no email: only the upsert by external ID, not duplicate detection, can stop a second record
         new_id = await client.create_record("contact", {"firstName": "Ann", "lastName": "Lost"})
         assert client.calls["record.create"] == 1 and client.calls["retry"] == 1
-    assert sandbox.requests["record.create"] == 2  # the sandbox saw both tries...
+    assert sandbox.requests["record.upsert"] == 2  # the sandbox saw both tries...
     assert sandbox.query("SELECT id FROM contact WHERE lastname = 'Lost'") == [{"id": new_id}]  # ...made one
 
 

@@ -33,20 +33,20 @@ def test_entities_are_realistic_and_messy(generated):
         assert any(e in (None, "") for e in emails)
         assert any(e and not VALID.match(e) for e in emails)
         assert any(e and VALID.match(e) and e != e.lower() for e in emails)
-    assert {r["stage"] for r in customers} == {"LEAD", "PROSPECT", "CUSTOMER"}
+    assert {r["searchstage"] for r in customers} == {"Lead", "Prospect", "Customer"}
     assert {r["isperson"] for r in customers} == {"T", "F"}
     assert all(r["companyname"] for r in customers if r["isperson"] == "F")
     statuses = {s["id"]: s["stage"] for s in sb.query("SELECT id, stage FROM customerstatus")}
-    assert all(statuses[r["entitystatus"]] == r["stage"] for r in customers)
+    assert all(statuses[r["entitystatus"]] == r["searchstage"].upper() for r in customers)
     defaults = sb.query("SELECT stage, COUNT(*) AS n FROM customerstatus WHERE isdefault = 'T' GROUP BY stage")
     assert {d["stage"]: d["n"] for d in defaults} == {"LEAD": 1, "PROSPECT": 1, "CUSTOMER": 1}
 
 
 def test_duplicates_across_stages_and_names(generated):
     rows = generated.query(
-        "SELECT LOWER(email) AS e, COUNT(DISTINCT stage) AS stages, "
+        "SELECT LOWER(email) AS e, COUNT(DISTINCT searchstage) AS stages, "
         "COUNT(DISTINCT COALESCE(firstname, '') || ' ' || COALESCE(lastname, '')) AS names, "
-        "SUM(stage = 'LEAD') AS leads, SUM(stage = 'CUSTOMER') AS customers "
+        "SUM(searchstage = 'Lead') AS leads, SUM(searchstage = 'Customer') AS customers "
         "FROM customer WHERE email LIKE '%@%' GROUP BY LOWER(email) HAVING COUNT(*) > 1")
     assert any(r["leads"] and r["customers"] and r["names"] == 1 for r in rows)  # the same person, lead and customer
     assert any(r["names"] > 1 for r in rows)  # one email, different names
@@ -149,7 +149,7 @@ def test_fixture_loading(make_sandbox):
     })
     customer = sb.row("customer", 5)
     assert customer["isperson"] == "T" and customer["lastmodifieddate"] == "2026-01-02 02:04:05"
-    assert customer["stage"] == "CUSTOMER" and customer["globalsubscriptionstatus"] == 1
+    assert customer["searchstage"] == "Customer" and customer["globalsubscriptionstatus"] == 1
     assert sb.query("SELECT id FROM contact") == [{"id": 1001}]
     assert len(sb.query("SELECT * FROM entitysubscription")) == 2 * 5  # defaults of every subscription
     assert sb.query("SELECT name FROM customerstatus")  # reference tables filled in
@@ -182,7 +182,7 @@ def test_user_edits_bump_lastmodifieddate(sandbox, clock):
     owner = sandbox.query("SELECT lastmodifieddate FROM customer WHERE defaultbillingaddress = ?", (nkey,))[0]
     assert owner["lastmodifieddate"] == "2026-03-01 12:10:00"
     sandbox.update("customer", 1001, entitystatus=6)
-    assert sandbox.row("customer", 1001)["stage"] == "LEAD"
+    assert sandbox.row("customer", 1001)["searchstage"] == "Lead"
     line = sandbox.query("SELECT uniquekey, \"transaction\" AS t FROM transactionline LIMIT 1")[0]
     clock.tick(60)
     sandbox.update("transactionline", line["uniquekey"], memo="edited")

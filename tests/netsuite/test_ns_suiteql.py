@@ -127,12 +127,12 @@ async def test_keyset_pages_read_every_row_once_across_shared_times(make_sandbox
 async def test_keyset_pages_where_and_row_shape(sandbox, make_client):
     async with make_client(sandbox) as client:
         rows = [r for p in [p async for p in client.keyset_pages(
-            select="c.firstname, c.stage", from_="customer c LEFT JOIN entityaddress a ON a.nkey = c.defaultbillingaddress",
-            where="c.isperson = 'T' AND c.stage IN ('LEAD', 'CUSTOMER')", key_time="c.lastmodifieddate",
+            select="c.firstname, c.searchstage", from_="customer c LEFT JOIN entityaddress a ON a.nkey = c.defaultbillingaddress",
+            where="c.isperson = 'T' AND c.searchstage IN ('Lead', 'Customer')", key_time="c.lastmodifieddate",
             key_id="c.id", since=None, page_size=25)] for r in p]
-    expected = sandbox.query("SELECT id FROM customer WHERE isperson = 'T' AND stage IN ('LEAD', 'CUSTOMER')")
+    expected = sandbox.query("SELECT id FROM customer WHERE isperson = 'T' AND searchstage IN ('Lead', 'Customer')")
     assert sorted(int(r["id"]) for r in rows) == sorted(e["id"] for e in expected)
-    assert all(r["stage"] in ("LEAD", "CUSTOMER") for r in rows)
+    assert all(r["searchstage"] in ("Lead", "Customer") for r in rows)
     assert all("T" in r["lastmodifieddate"] for r in rows)  # ISO-8601 through TO_CHAR
 
 

@@ -162,7 +162,8 @@ class EntityPass(MarketingSideChanges):
         cols = ["c.id", "c.email", "c.firstname", "c.lastname", "c.globalsubscriptionstatus",
                 f"{ts('c.lastmodifieddate')} AS lastmodified_iso"]
         if self.record_type == "customer":
-            cols += ["c.companyname", "c.isperson", "c.stage", "c.entitystatus"]
+            # searchstage is the customer's documented stage field (Lead, Prospect, Customer)
+            cols += ["c.companyname", "c.isperson", "UPPER(c.searchstage) AS stage", "c.entitystatus"]
         else:
             cols += ["NULL AS companyname", "'T' AS isperson", "NULL AS stage"]
         have = {c.split(".")[-1].split(" AS ")[-1] for c in cols}

@@ -197,7 +197,9 @@ class OrdersPass(RecordPass):
         q = (
             "SELECT tl.transaction, tl.linesequencenumber, tl.item, i.itemid, i.displayname, tl.quantity, "
             "tl.rate, tl.foreignamount, tl.itemtype FROM transactionline tl LEFT JOIN item i ON i.id = tl.item "
-            f"WHERE tl.transaction IN ({', '.join(quote(i) for i in ids)}) AND tl.mainline = 'F' AND tl.taxline = 'F' "
+            f"WHERE tl.transaction IN ({', '.join(quote(i) for i in ids)}) AND tl.mainline = 'F' "
+            # taxline is NULL rather than 'F' on some lines: = 'F' alone would drop them
+            "AND (tl.taxline = 'F' OR tl.taxline IS NULL) "
             "ORDER BY tl.transaction, tl.linesequencenumber"
         )
         out: dict[int, list[dict[str, Any]]] = {}
