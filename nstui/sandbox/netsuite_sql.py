@@ -75,6 +75,7 @@ def to_timestamp(text: Any, fmt: Any = None, zone: tzinfo | None = None) -> str 
     return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
+@functools.lru_cache(maxsize=256)
 def _has_time(fmt: str) -> bool:
     return any(t.upper() in ("HH24", "HH12", "HH", "MI", "SS") for t in _FORMAT_TOKEN.findall(fmt))
 
