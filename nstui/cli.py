@@ -1,11 +1,14 @@
 """The ``nstui`` command: the console, and the headless commands around it.
 
+Conventions: results on stdout (``--json``: one JSON object, or one per line
+for a stream); events, progress and diagnostics on stderr.
+
 Exit codes (documented in the README):
   0  success
-  1  a sync finished but some records failed
+  1  a sync finished but some records failed (``status --check``: a data set is overdue)
   2  bad configuration or bad usage
   3  another sync holds the run lock
-  4  a remote system refused us or could not be reached
+  4  a remote system refused our credentials or could not be reached
   130 interrupted
 """
 
@@ -18,6 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
+from nstui import __version__
 from nstui.config import ConfigError, ConfigFile, default_config_path, parse_cli_value
 
 EXIT_OK = 0
@@ -50,12 +54,15 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Without a command, nstui opens the console on the configuration file.",
     )
     _config_arg(parser, top=True)
+    parser.add_argument("--version", action="version", version=f"nstui {__version__}")
     parser.add_argument("--theme", help="console theme (nstui-dark, nstui-light, ansi-dark, ansi-light)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("validate", help="check a configuration file; exit 0 when valid, 2 otherwise")
     _config_arg(p)
     p.add_argument("path", nargs="?", type=Path, help="the file (same as --config)")
+    p.add_argument("--json", action="store_true",
+                   help='print {"path", "valid", "problems"} as JSON on stdout (exit codes unchanged)')
 
     p = sub.add_parser("config", help="read or change one setting by dotted key")
     _config_arg(p)
@@ -68,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     _config_arg(s)
     s.add_argument("key", help="dotted key, e.g. optins.global_status.soft_opt_in_status")
     s.add_argument("value", help='TOML value: true, 3, "text", ["a", "b"]; a bare word is a string')
+    csub.add_parser("sample", help="print the sample configuration shipped with nstui (start from it: > nstui.toml)")
 
     from nstui import cli_commands
 
@@ -85,12 +93,26 @@ def load_config(args: argparse.Namespace) -> ConfigFile:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    cfg = load_config(args)
-    print(f"{cfg.path}: valid")
+    if not args.json:
+        cfg = load_config(args)
+        print(f"{cfg.path}: valid")
+        return EXIT_OK
+    path = _config_path(args)
+    try:
+        ConfigFile.load(path)
+    except ConfigError as e:
+        print(json.dumps({"path": str(e.path), "valid": False, "problems": e.lines()}))
+        return EXIT_BAD_CONFIG
+    print(json.dumps({"path": str(path), "valid": True, "problems": []}))
     return EXIT_OK
 
 
 def cmd_config(args: argparse.Namespace) -> int:
+    if args.config_command == "sample":
+        from importlib.resources import files
+
+        sys.stdout.write((files("nstui") / "sample_config.toml").read_text(encoding="utf-8"))
+        return EXIT_OK
     cfg = load_config(args)
     if args.config_command == "get":
         value = cfg.get(args.key)

@@ -14,6 +14,7 @@ import signal
 import sys
 import tempfile
 from datetime import datetime, timezone
+from importlib.resources import files
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
@@ -31,15 +32,22 @@ def add_parsers(sub: Any, config_arg: Callable[[argparse.ArgumentParser], None])
 
     p = sub.add_parser("run", help="the polling loop: each data set again poll_interval after its last success")
     config_arg(p)
+    p.add_argument("--json", action="store_true",
+                   help="one JSON object per event on stdout, a summary object after each pass")
 
     p = sub.add_parser("status", help="per data set: last run, counts, watermark, next due, recent errors")
     config_arg(p)
     p.add_argument("--json", action="store_true", help="print as JSON")
+    p.add_argument("--check", action="store_true",
+                   help="exit 1 when an enabled data set has not succeeded within 2x its poll_interval (health checks)")
 
     p = sub.add_parser("demo", help="the console on a fresh copy of sample_config.toml with generated sandboxes")
     p.add_argument("--records", type=int, default=None, help="NetSuite customers to generate (default: the sample's)")
     p.add_argument("--keep", action="store_true", help="keep the demo folder after the console closes")
     p.add_argument("--theme", default=argparse.SUPPRESS, help="console theme")
+    p.add_argument("--check", action="store_true",
+                   help="no terminal needed: prepare the demo, open the console headless at 80x24, "
+                        "run one sync, report; exit 0 when all worked")
 
     p = sub.add_parser("sandbox", help="the embedded NetSuite and Dotdigital sandboxes")
     ssub = p.add_subparsers(dest="sandbox_command", metavar="ACTION", required=True)
@@ -90,19 +98,12 @@ def cmd_console(args: argparse.Namespace) -> int:
     return run_console(path, theme=args.theme)
 
 
-def sample_config_text() -> str:
-    """The sample configuration shipped inside the package."""
-    from importlib.resources import files
-
-    return (files("nstui") / "sample_config.toml").read_text(encoding="utf-8")
-
-
 def prepare_demo(folder: Path, *, records: int | None = None) -> Path:
     """A fresh copy of sample_config.toml in ``folder`` with its sandboxes generated."""
     from nstui.connections import open_sandboxes
 
     path = folder / "nstui.toml"
-    path.write_text(sample_config_text())
+    path.write_text((files("nstui") / "sample_config.toml").read_text(encoding="utf-8"))
     cfg = ConfigFile.load(path)
     cfg.set("state.path", "state.sqlite")
     if records is not None:
@@ -116,6 +117,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from nstui.tui import run_console
 
     folder = Path(tempfile.mkdtemp(prefix="nstui-demo-"))
+    if args.check:
+        from nstui.demo_check import check_demo
+
+        try:
+            print(check_demo(folder, records=args.records or 50))
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        return 0
     try:
         print(f"Preparing the demo in {folder} ...", file=sys.stderr)
         path = prepare_demo(folder, records=args.records)
@@ -134,11 +143,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 class HeadlessLog:
-    """Prints the engine's events: a live line per data set on a terminal,
-    plain lines otherwise, or one JSON object per event."""
+    """Prints the engine's events on ``out`` (stderr): a live line per data
+    set on a terminal, plain lines with ISO timestamps otherwise. A dry run's
+    plan lines are its result and go to ``results`` (stdout). ``as_json``:
+    every event is one JSON object per line on ``results``."""
 
-    def __init__(self, out: TextIO, *, as_json: bool, dry_run: bool, verbose: bool = False):
+    def __init__(self, out: TextIO, *, results: TextIO | None = None, as_json: bool, dry_run: bool,
+                 verbose: bool = False):
         self.out = out
+        self.results = results or out
         self.as_json = as_json
         self.dry_run = dry_run
         self.verbose = verbose
@@ -149,8 +162,8 @@ class HeadlessLog:
         from nstui.engine import events as ev
 
         if self.as_json:
-            self.out.write(json.dumps(event.to_dict(), default=str) + "\n")
-            self.out.flush()
+            self.results.write(json.dumps(event.to_dict(), default=str) + "\n")
+            self.results.flush()
             return
         if isinstance(event, ev.Progress):
             if self.live:
@@ -166,9 +179,23 @@ class HeadlessLog:
         if self._live_line:
             self.out.write("\r\033[K")
             self._live_line = False
-        stamp = event.at.astimezone().strftime("%H:%M:%S")
+        if planned:
+            self.results.write(f"{event.message()}\n")
+            self.results.flush()
+            return
+        stamp = event.at.astimezone().isoformat(timespec="seconds")
         self.out.write(f"{stamp} {event.level:<7} {event.message()}\n")
         self.out.flush()
+
+
+def exit_code(summary: Any) -> int:
+    """A pass's exit code: 4 when a remote system was out of reach or refused
+    our credentials, 1 when records failed, else 0."""
+    from nstui.cli import EXIT_OK, EXIT_RECORDS_FAILED, EXIT_REMOTE
+
+    if summary.remote_failures:
+        return EXIT_REMOTE
+    return EXIT_RECORDS_FAILED if summary.total.errors else EXIT_OK
 
 
 def summary_table(summary: Any) -> str:
@@ -200,16 +227,24 @@ def _install_stop(stop: asyncio.Event) -> None:
             pass
 
 
+def _remote_exit(e: Exception) -> int:
+    from nstui.cli import EXIT_RECORDS_FAILED, EXIT_REMOTE
+    from nstui.engine.errors import REMOTE_UNAVAILABLE
+
+    print(f"nstui: {e}", file=sys.stderr)
+    return EXIT_REMOTE if isinstance(e, REMOTE_UNAVAILABLE) else EXIT_RECORDS_FAILED
+
+
 def cmd_sync(args: argparse.Namespace) -> int:
-    from nstui.cli import EXIT_LOCKED, EXIT_OK, EXIT_RECORDS_FAILED
+    from nstui.cli import EXIT_LOCKED, EXIT_RECORDS_FAILED
     from nstui.credentials import CredentialsError
     from nstui.engine import Engine, EngineError, LockedError
+    from nstui.engine.errors import REMOTE_ERRORS
     from nstui.engine.events import EventBus
 
     cfg = _load(args)
     bus = EventBus()
-    out = sys.stdout
-    bus.listen(HeadlessLog(out, as_json=args.json, dry_run=args.dry_run))
+    bus.listen(HeadlessLog(sys.stderr, results=sys.stdout, as_json=args.json, dry_run=args.dry_run))
     engine = Engine(cfg, bus=bus)
 
     async def go() -> Any:
@@ -224,25 +259,34 @@ def cmd_sync(args: argparse.Namespace) -> int:
         return EXIT_LOCKED
     except CredentialsError as e:
         return _fail_on_credentials(e)
+    except REMOTE_ERRORS as e:
+        return _remote_exit(e)
     except EngineError as e:
         print(f"nstui: {e}", file=sys.stderr)
         return EXIT_RECORDS_FAILED
     if args.json:
-        out.write(json.dumps({"event": "summary", **summary.to_dict()}) + "\n")
+        sys.stdout.write(json.dumps({"event": "summary", **summary.to_dict()}) + "\n")
     else:
-        out.write(summary_table(summary) + "\n")
-    return EXIT_RECORDS_FAILED if summary.total.errors else EXIT_OK
+        sys.stdout.write(summary_table(summary) + "\n")
+    return exit_code(summary)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from nstui.cli import EXIT_LOCKED, EXIT_OK
     from nstui.credentials import CredentialsError
     from nstui.engine import Engine, LockedError
-    from nstui.engine.events import EventBus
+    from nstui.engine import events as ev
 
     cfg = _load(args)
-    bus = EventBus()
-    bus.listen(HeadlessLog(sys.stderr, as_json=False, dry_run=False))
+    bus = ev.EventBus()
+    bus.listen(HeadlessLog(sys.stderr, results=sys.stdout, as_json=args.json, dry_run=False))
+    if args.json:
+        def summary_line(event: ev.Event) -> None:
+            if isinstance(event, ev.RunFinished):
+                sys.stdout.write(json.dumps({"event": "summary", **event.summary.to_dict()}) + "\n")
+                sys.stdout.flush()
+
+        bus.listen(summary_line)
     engine = Engine(cfg, bus=bus)
 
     async def go() -> None:
@@ -267,9 +311,24 @@ def _ago(dt: datetime | None) -> str:
     return dt.astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
+def cmd_status_check(args: argparse.Namespace) -> int:
+    from nstui.cli import EXIT_OK, EXIT_RECORDS_FAILED
+    from nstui.ops.health import overdue, read_health
+
+    cfg = _load(args)
+    problems = overdue(read_health(cfg), datetime.now(timezone.utc))
+    if args.json:
+        print(json.dumps({"healthy": not problems, "overdue": problems, "state": str(cfg.state_path)}))
+    else:
+        print("\n".join(problems) if problems else "healthy: every enabled data set succeeded within 2x its poll_interval")
+    return EXIT_RECORDS_FAILED if problems else EXIT_OK
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from nstui.engine import Engine
 
+    if args.check:
+        return cmd_status_check(args)
     cfg = _load(args)
     rows = Engine(cfg).status()
     now = datetime.now(timezone.utc)

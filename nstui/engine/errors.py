@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from nstui.marketing.errors import MarketingError
-from nstui.netsuite.errors import NetSuiteError
+from nstui.marketing.errors import MarketingAuthError, MarketingError, MarketingRateLimited, MarketingServerError
+from nstui.netsuite.errors import NetSuiteAuthError, NetSuiteError, NetSuiteRateLimited, NetSuiteServerError
 
 #: What a remote system answers when it refuses or fails one request (after
 #: the clients' own retries). A record that meets one is reported and read
 #: again next run; any other exception is a bug of ours and stops the run.
 REMOTE_ERRORS: tuple[type[Exception], ...] = (NetSuiteError, MarketingError)
+
+#: The remote errors that say the system itself is out of reach (no answer,
+#: 5xx or throttled beyond the retries) or refuses our credentials, rather
+#: than refusing one request: `nstui sync` exits 4 on these.
+REMOTE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    NetSuiteAuthError, NetSuiteServerError, NetSuiteRateLimited,
+    MarketingAuthError, MarketingServerError, MarketingRateLimited,
+)
 
 
 class EngineError(Exception):

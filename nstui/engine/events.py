@@ -97,6 +97,12 @@ class RunSummary:
     api_calls: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     cancelled: bool = False
+    #: Per data set: "ok", "failed" or "cancelled", and its seconds.
+    dataset_status: dict[str, str] = field(default_factory=dict)
+    dataset_seconds: dict[str, float] = field(default_factory=dict)
+    #: Data sets stopped because a remote system was out of reach or refused
+    #: our credentials, with the error (`nstui sync` exits 4).
+    remote_failures: dict[str, str] = field(default_factory=dict)
 
     @property
     def total(self) -> Counts:
@@ -112,7 +118,15 @@ class RunSummary:
             "dry_run": self.dry_run,
             "cancelled": self.cancelled,
             **{k: v for k, v in total.to_dict().items()},
-            "datasets": {k: v.to_dict() for k, v in self.datasets.items()},
+            "datasets": {
+                k: {
+                    **v.to_dict(),
+                    "status": self.dataset_status.get(k),
+                    "seconds": round(self.dataset_seconds.get(k, 0.0), 3),
+                }
+                for k, v in self.datasets.items()
+            },
+            "remote_failures": dict(self.remote_failures),
             "api_calls": dict(self.api_calls),
             "seconds": round(self.seconds, 3),
         }

@@ -16,7 +16,7 @@ from nstui.config import DATASETS, ConfigFile
 from nstui.connections import Connections, Sandboxes, open_connections
 from nstui.engine import events as ev
 from nstui.engine.datasets import PASSES, PassContext
-from nstui.engine.errors import REMOTE_ERRORS, EngineError
+from nstui.engine.errors import REMOTE_ERRORS, REMOTE_UNAVAILABLE, EngineError
 from nstui.engine.lock import RunLock
 from nstui.engine.state import DatasetStatus, StateStore, utcnow
 
@@ -51,8 +51,11 @@ class Engine:
         return [n for n in self.enabled() if (self.next_due(state, n) or now) <= now]
 
     def status(self) -> list[tuple[DatasetStatus, datetime | None, bool]]:
-        """(status, next due, enabled) per data set, read without the run lock."""
-        with StateStore(self.cfg.state_path) as state:
+        """(status, next due, enabled) per data set, read without the run lock;
+        the state file is opened read-only and never created."""
+        if not self.cfg.state_path.exists():
+            return [(DatasetStatus.never(n), None, self.cfg.model.datasets.get(n).enabled) for n in DATASETS]
+        with StateStore(self.cfg.state_path, readonly=True) as state:
             return [
                 (state.status(n), self.next_due(state, n), self.cfg.model.datasets.get(n).enabled)
                 for n in DATASETS
@@ -98,7 +101,7 @@ class Engine:
                     if cancel.is_set():
                         summary.cancelled = True
                         break
-                    counts, ok = await self._run_dataset(state, conn, run_id, name, dry_run, cancel)
+                    counts, ok = await self._run_dataset(state, conn, run_id, name, dry_run, cancel, summary)
                     summary.datasets[name] = counts
                     failed |= not ok
                     if cancel.is_set():
@@ -115,7 +118,8 @@ class Engine:
         return summary
 
     async def _run_dataset(
-        self, state: StateStore, conn: Connections, run_id: int, name: str, dry_run: bool, cancel: asyncio.Event
+        self, state: StateStore, conn: Connections, run_id: int, name: str, dry_run: bool, cancel: asyncio.Event,
+        summary: ev.RunSummary,
     ) -> tuple[ev.Counts, bool]:
         ctx = PassContext(
             cfg=self.cfg, state=state, conn=conn, bus=self.bus, run_id=run_id, dataset=name,
@@ -132,12 +136,15 @@ class Engine:
             ctx.error(str(e))
         except REMOTE_ERRORS as e:  # a remote system failed beyond its retries
             ctx.error(f"{e.__class__.__name__}: {e}")
+            if isinstance(e, REMOTE_UNAVAILABLE):
+                summary.remote_failures[name] = f"{e.__class__.__name__}: {e}"
         finally:
             status = "cancelled" if cancel.is_set() else ("ok" if ok else "failed")
+            seconds = time.monotonic() - started
+            summary.dataset_status[name] = status
+            summary.dataset_seconds[name] = seconds
             state.finish_dataset(run_id, name, ctx.counts.to_dict(), status)
-            self.bus.publish(
-                ev.DatasetFinished(dataset=name, counts=ctx.counts, seconds=time.monotonic() - started)
-            )
+            self.bus.publish(ev.DatasetFinished(dataset=name, counts=ctx.counts, seconds=seconds))
         return ctx.counts, ok and ctx.counts.errors == 0
 
     # -- the polling loop --------------------------------------------------

@@ -101,11 +101,7 @@ def migrate(db: sqlite3.Connection, migrations: list[Migration] | None = None) -
     steps = MIGRATIONS if migrations is None else migrations
     target = len(steps)
     before = db.execute("PRAGMA user_version").fetchone()[0]
-    if before > target:
-        raise StateVersionError(
-            f"state file is at schema version {before}, newer than this nstui knows ({target}): "
-            "upgrade nstui or restore the backup taken before the upgrade"
-        )
+    _refuse_newer(before, target)
     while True:
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -124,6 +120,14 @@ def migrate(db: sqlite3.Connection, migrations: list[Migration] | None = None) -
         except BaseException:
             db.execute("ROLLBACK")
             raise
+
+
+def _refuse_newer(version: int, known: int) -> None:
+    if version > known:
+        raise StateVersionError(
+            f"state file is at schema version {version}, newer than this nstui knows ({known}): "
+            "upgrade nstui or restore the backup taken before the upgrade"
+        )
 
 
 def _statements(script: str) -> Iterator[str]:
@@ -172,6 +176,10 @@ class DatasetStatus:
     watermark: datetime | None
     recent_problems: list[tuple[str, str, str]]  # (key, kind, reason)
 
+    @classmethod
+    def never(cls, dataset: str) -> "DatasetStatus":
+        return cls(dataset, None, None, None, None, None, [])
+
 
 class StateStore:
     def __init__(self, path: Path, *, dry_run: bool = False, readonly: bool = False):
@@ -181,6 +189,7 @@ class StateStore:
             # Never creates the file nor changes it (status, health checks).
             self.db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
                                       isolation_level=None, timeout=30)
+            _refuse_newer(self.db.execute("PRAGMA user_version").fetchone()[0], schema_version())
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
@@ -441,6 +450,15 @@ class StateStore:
             (dataset,),
         ).fetchone()
         return parse_iso(row["f"]) if row and row["f"] else None
+
+    def first_attempt(self, dataset: str) -> datetime | None:
+        """When a real run first started this data set."""
+        row = self.db.execute(
+            "SELECT MIN(d.started) AS s FROM dataset_run d JOIN run r ON r.id = d.run_id "
+            "WHERE d.dataset = ? AND r.dry_run = 0",
+            (dataset,),
+        ).fetchone()
+        return parse_iso(row["s"]) if row and row["s"] else None
 
     def add_problem(self, run_id: int, dataset: str, key: str, kind: str, reason: str) -> None:
         self.db.execute(

@@ -1,0 +1,1 @@
+"""Running nstui as a service: health, logging of the engine's events, metrics."""
