@@ -10,6 +10,7 @@ Exit codes (documented in the README):
   3  another sync holds the run lock
   4  a remote system refused our credentials or could not be reached
   130 interrupted
+  141 the output was closed early (`| head`): 128 + SIGPIPE, as the shell shows a program SIGPIPE ended
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any, Sequence
 
 from nstui import __version__
 from nstui.config import ConfigError, ConfigFile, default_config_path, parse_cli_value
+from nstui.sanitize import clean
 
 EXIT_OK = 0
 EXIT_RECORDS_FAILED = 1
@@ -30,6 +32,18 @@ EXIT_BAD_CONFIG = 2
 EXIT_LOCKED = 3
 EXIT_REMOTE = 4
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
+
+
+def output_closed() -> int:
+    """The reader of our output went away (`nstui status | head -3`): stop
+    quietly. Later writes (and the interpreter's final flush) go nowhere."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return EXIT_BROKEN_PIPE
 
 
 class CliError(Exception):
@@ -150,11 +164,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(line, file=sys.stderr)
         return EXIT_BAD_CONFIG
     except CliError as e:
-        print(f"nstui: {e}", file=sys.stderr)
+        print(f"nstui: {clean(e, 1000)}", file=sys.stderr)
         return e.code
     except KeyboardInterrupt:
         print("nstui: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return output_closed()
     except Exception as e:  # the last line of defence: no traceback reaches a user
         code = getattr(e, "exit_code", None)  # errors that know their exit code (state version)
         if isinstance(code, int):
@@ -162,7 +178,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return code
         if os.environ.get("NSTUI_DEBUG"):
             raise
-        print(f"nstui: unexpected error: {e.__class__.__name__}: {e} (set NSTUI_DEBUG=1 for details)", file=sys.stderr)
+        print(f"nstui: unexpected error: {e.__class__.__name__}: {clean(e)} (set NSTUI_DEBUG=1 for details)",
+              file=sys.stderr)
         return 70
 
 

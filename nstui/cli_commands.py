@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, TextIO
 
 from nstui.config import DATASETS, ConfigFile
+from nstui.sanitize import clean
 
 
 def add_parsers(sub: Any, config_arg: Callable[[argparse.ArgumentParser], None]) -> None:
@@ -157,18 +158,36 @@ class HeadlessLog:
         self.verbose = verbose
         self.live = out.isatty() and not as_json
         self._live_line = False
+        #: The reader went away (`| head -1`): nothing more is written, and
+        #: ``on_closed`` (the run's stop) ends the run after its current page.
+        self.closed = False
+        self.on_closed: Callable[[], None] | None = None
+
+    def write(self, text: str, stream: TextIO | None = None) -> None:
+        """Write to ``stream`` (``out`` by default); a closed pipe stops
+        every later write and the run (after its page), never the process."""
+        if self.closed:
+            return
+        stream = stream or self.out
+        try:
+            stream.write(text)
+            stream.flush()
+        except BrokenPipeError:
+            self.closed = True
+            if self.on_closed:
+                self.on_closed()
 
     def __call__(self, event: Any) -> None:
         from nstui.engine import events as ev
 
         if self.as_json:
-            self.results.write(json.dumps(event.to_dict(), default=str) + "\n")
-            self.results.flush()
+            data = event.to_dict()
+            data["message"] = clean(data.get("message", ""), 2000)
+            self.write(json.dumps(data, default=str) + "\n", self.results)
             return
         if isinstance(event, ev.Progress):
             if self.live:
-                self.out.write("\r\033[K" + event.message())
-                self.out.flush()
+                self.write("\r\033[K" + clean(event.message()))
                 self._live_line = True
             return
         if isinstance(event, ev.PageRead) and not self.verbose:
@@ -177,15 +196,13 @@ class HeadlessLog:
         if isinstance(event, ev.RecordEvent) and not planned and not self.verbose and event.level == "info":
             return  # a real run reports counts; the plan of a dry run is every line
         if self._live_line:
-            self.out.write("\r\033[K")
+            self.write("\r\033[K")
             self._live_line = False
         if planned:
-            self.results.write(f"{event.message()}\n")
-            self.results.flush()
+            self.write(f"{clean(event.message(), 2000)}\n", self.results)
             return
         stamp = event.at.astimezone().isoformat(timespec="seconds")
-        self.out.write(f"{stamp} {event.level:<7} {event.message()}\n")
-        self.out.flush()
+        self.write(f"{stamp} {event.level:<7} {clean(event.message(), 2000)}\n")
 
 
 def exit_code(summary: Any) -> int:
@@ -231,12 +248,12 @@ def _remote_exit(e: Exception) -> int:
     from nstui.cli import EXIT_RECORDS_FAILED, EXIT_REMOTE
     from nstui.engine.errors import REMOTE_UNAVAILABLE
 
-    print(f"nstui: {e}", file=sys.stderr)
+    print(f"nstui: {clean(e)}", file=sys.stderr)
     return EXIT_REMOTE if isinstance(e, REMOTE_UNAVAILABLE) else EXIT_RECORDS_FAILED
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from nstui.cli import EXIT_LOCKED, EXIT_RECORDS_FAILED
+    from nstui.cli import EXIT_LOCKED, EXIT_RECORDS_FAILED, output_closed
     from nstui.credentials import CredentialsError
     from nstui.engine import Engine, EngineError, LockedError
     from nstui.engine.errors import REMOTE_ERRORS
@@ -244,12 +261,14 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
     cfg = _load(args)
     bus = EventBus()
-    bus.listen(HeadlessLog(sys.stderr, results=sys.stdout, as_json=args.json, dry_run=args.dry_run))
+    log = HeadlessLog(sys.stderr, results=sys.stdout, as_json=args.json, dry_run=args.dry_run)
+    bus.listen(log)
     engine = Engine(cfg, bus=bus)
 
     async def go() -> Any:
         stop = asyncio.Event()
         _install_stop(stop)
+        log.on_closed = stop.set
         return await engine.run_once(args.dataset, dry_run=args.dry_run, cancel=stop)
 
     try:
@@ -262,12 +281,14 @@ def cmd_sync(args: argparse.Namespace) -> int:
     except REMOTE_ERRORS as e:
         return _remote_exit(e)
     except EngineError as e:
-        print(f"nstui: {e}", file=sys.stderr)
+        print(f"nstui: {clean(e)}", file=sys.stderr)
         return EXIT_RECORDS_FAILED
     if args.json:
-        sys.stdout.write(json.dumps({"event": "summary", **summary.to_dict()}) + "\n")
+        log.write(json.dumps({"event": "summary", **summary.to_dict()}) + "\n", sys.stdout)
     else:
-        sys.stdout.write(summary_table(summary) + "\n")
+        log.write(summary_table(summary) + "\n", sys.stdout)
+    if log.closed:
+        return output_closed()
     return exit_code(summary)
 
 
@@ -342,7 +363,7 @@ def cmd_status(args: argparse.Namespace) -> int:
                 "last_success": st.last_success.isoformat() if st.last_success else None,
                 "watermark": st.watermark.isoformat() if st.watermark else None,
                 "next_due": (due or now).isoformat() if enabled else None,
-                "recent_errors": [{"key": k, "reason": r} for k, _, r in st.recent_problems],
+                "recent_errors": [{"key": clean(k, 200), "reason": clean(r)} for k, _, r in st.recent_problems],
             })
         print(json.dumps(data, indent=2))
         return 0
@@ -354,7 +375,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"\n{st.dataset}: last run {_ago(st.last_run)} ({st.last_status or '-'}), next due {next_due}")
         print(f"  watermark {_ago(st.watermark)}; last counts: {c}")
         for key, _, reason in st.recent_problems:
-            print(f"  error {key}: {reason}")
+            print(f"  error {clean(key, 200)}: {clean(reason)}")
     return 0
 
 

@@ -13,7 +13,9 @@ them.
 from __future__ import annotations
 
 import hashlib
+import math
 import os
+import stat
 import re
 import tempfile
 from datetime import timedelta
@@ -33,6 +35,7 @@ from pydantic import (
     model_validator,
 )
 
+from nstui.sanitize import clean, has_control, preview
 from nstui.sqlfilter import FilterError, validate_filter
 
 # ---------------------------------------------------------------------------
@@ -72,7 +75,10 @@ DATASETS: tuple[str, ...] = ("customers", "contacts", "items", "orders")
 WRITES_NETSUITE = frozenset(d for d in DIRECTIONS if d != "netsuite_to_bronto")
 WRITES_MARKETING = frozenset(d for d in DIRECTIONS if d != "bronto_to_netsuite")
 
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+#: Longest configuration file read (a real one is a few KB).
+MAX_FILE_BYTES = 1024 * 1024
+#: Longest duration any setting takes (a poll interval of a year is a typo).
+MAX_DURATION = timedelta(days=366)
 _DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
 
 
@@ -82,14 +88,23 @@ def parse_duration(value: Any) -> timedelta:
         return value
     if isinstance(value, bool):
         raise ValueError("a duration such as '1h', '30m' or '90s'")
+    too_long = f"a duration of at most {MAX_DURATION.days}d"
     if isinstance(value, (int, float)):
+        if not math.isfinite(value) or abs(value) > MAX_DURATION.total_seconds():
+            raise ValueError(too_long)
         return timedelta(seconds=value)
-    if isinstance(value, str):
+    if isinstance(value, str) and len(value) <= 64:
         m = _DURATION.match(value)
         if m and any(m.groups()):
             d, h, mi, s = (int(g) if g else 0 for g in m.groups())
-            return timedelta(days=d, hours=h, minutes=mi, seconds=s)
-    raise ValueError(f"a duration such as '1h', '30m' or '90s', got {value!r}")
+            try:
+                total = timedelta(days=d, hours=h, minutes=mi, seconds=s)
+            except OverflowError:
+                raise ValueError(too_long) from None
+            if total > MAX_DURATION:
+                raise ValueError(too_long)
+            return total
+    raise ValueError("a duration such as '1h', '30m' or '90s'")
 
 
 def format_duration(value: timedelta) -> str:
@@ -116,12 +131,23 @@ def _http_url(value: str | None) -> str | None:
 
 
 def _env_name(value: str) -> str:
-    if not _ENV_NAME.match(value):
-        raise ValueError(
-            "must be the NAME of an environment variable (letters, digits, _), "
-            "never the secret itself"
-        )
+    from nstui.credentials import secret_reason
+
+    reason = secret_reason(value)
+    if reason:
+        # The value may be the secret: it is never echoed (see describe_validation_error).
+        raise ValueError(f"{reason}; the file names the variable, never the secret itself")
     return value
+
+
+def _live_https(model: Any) -> Any:
+    if model.mode == "live":
+        from nstui.http_guard import live_url_problem
+
+        problem = live_url_problem(model.url)
+        if problem:
+            raise ValueError(f"base_url: {problem}")
+    return model
 
 
 class Model(BaseModel):
@@ -151,6 +177,7 @@ class NetSuiteConfig(Model):
     #: Internal id of the subsidiary new customers and contacts get; required on
     #: a OneWorld account (`nstui doctor` says when).
     subsidiary: int | None = Field(None, ge=1)
+    max_answer_mb: float = Field(32, gt=0, le=1024)
 
     _check_env = field_validator(
         "consumer_key_env", "consumer_secret_env", "token_id_env", "token_secret_env"
@@ -167,6 +194,7 @@ class NetSuiteConfig(Model):
         return v
 
     _check_url = field_validator("base_url")(_http_url)
+    _check_live = model_validator(mode="after")(_live_https)
 
     @property
     def realm(self) -> str:
@@ -192,11 +220,13 @@ class MarketingConfig(Model):
     country_code: str = Field("US", pattern=r"^[A-Z]{2}$")
     timeout_s: float = Field(30.0, gt=0, le=600)
     max_retries: int = Field(6, ge=0, le=20)
+    max_answer_mb: float = Field(32, gt=0, le=1024)
     import_batch_size: int = Field(1000, ge=1, le=1000)
 
     _check_env = field_validator("username_env", "password_env")(_env_name)
 
     _check_url = field_validator("base_url")(_http_url)
+    _check_live = model_validator(mode="after")(_live_https)
 
     @property
     def url(self) -> str:
@@ -217,7 +247,7 @@ class MarketingConfig(Model):
 
 class SandboxConfig(Model):
     data_dir: str = "sandbox-data"
-    seed: int = 42
+    seed: int = Field(42, ge=0, le=2**63 - 1)
     records: int = Field(2000, ge=0, le=1_000_000)
     fixture: str | None = None
     latency_ms: float = Field(0, ge=0, le=60_000)
@@ -314,7 +344,7 @@ class FieldMapping(Model):
 
 class DatasetBase(Model):
     enabled: bool = True
-    poll_interval: Duration = timedelta(hours=1)
+    poll_interval: Annotated[Duration, Field(ge=timedelta(seconds=1))] = timedelta(hours=1)
     fields: list[FieldMapping] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -427,10 +457,10 @@ class DatasetsConfig(Model):
 class EngineConfig(Model):
     #: The incremental read starts this far before the watermark: NetSuite's
     #: clock and ours differ, and rows committed late must not be lost.
-    watermark_overlap: Duration = timedelta(minutes=5)
+    watermark_overlap: Annotated[Duration, Field(ge=timedelta(0), le=timedelta(days=7))] = timedelta(minutes=5)
     #: Two changes closer than this count as simultaneous ("latest wins" then
     #: prefers the opt-out for consent, and the configured master otherwise).
-    skew_tolerance: Duration = timedelta(seconds=2)
+    skew_tolerance: Annotated[Duration, Field(ge=timedelta(0), le=timedelta(hours=1))] = timedelta(seconds=2)
     #: A pass that would delete more than this share of linked contacts stops.
     max_delete_fraction: float = Field(0.2, ge=0, le=1)
 
@@ -469,7 +499,9 @@ class ConfigError(Exception):
         super().__init__("\n".join(f"{self.path}: {p}" for p in problems))
 
     def lines(self) -> list[str]:
-        return [f"{self.path}: {p}" for p in self.problems]
+        """One line per problem, safe for a terminal (nothing from the file
+        reaches it unescaped)."""
+        return [clean(f"{self.path}: {p}", 1000) for p in self.problems]
 
 
 def _loc(loc: tuple[Any, ...]) -> str:
@@ -492,8 +524,12 @@ def describe_validation_error(err: ValidationError) -> list[str]:
             continue
         value = e.get("input")
         # A whole section (a rule across its fields) is no value to quote.
-        shown = ("" if isinstance(value, (dict, list, BaseModel)) and kind != "literal_error"
-                 or repr(value) in msg else f" (got {value!r})")
+        if isinstance(value, (dict, list, BaseModel)) and kind != "literal_error" or repr(value) in msg:
+            shown = ""
+        elif key.endswith("_env"):  # perhaps a secret pasted in place of a name: a short prefix only
+            shown = f" (got {preview(value)})"
+        else:
+            shown = f" (got {clean(repr(value), 80)})"
         if kind == "literal_error":
             allowed = e.get("ctx", {}).get("expected", "")
             msg = f"not allowed; allowed: {allowed}"
@@ -534,13 +570,7 @@ class ConfigFile:
     @classmethod
     def load(cls, path: Path | str) -> "ConfigFile":
         path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ConfigError(path, ["file not found (give --config PATH or set NSTUI_CONFIG)"]) from None
-        except (IsADirectoryError, PermissionError, UnicodeDecodeError) as e:
-            raise ConfigError(path, [f"cannot read the file: {e.__class__.__name__}"]) from None
-        document = parse_toml(path, text)
+        document = parse_toml(path, read_config_text(path))
         model = validate_document(path, document)
         return cls(path, document, model)
 
@@ -622,17 +652,24 @@ class ConfigFile:
                 if not part.isdigit() or int(part) >= len(node):
                     raise ConfigError(self.path, [f"{key}: no such key"])
                 node = node[int(part)]
-            else:
+            elif isinstance(node, dict):
                 if part not in node:
                     node[part] = tomlkit.table()
                 node = node[part]
+            else:
+                raise ConfigError(self.path, [f"{key}: {'.'.join(parts[:i])} is a value, not a table"])
         last = parts[-1]
-        if isinstance(node, list):
-            if not last.isdigit() or int(last) >= len(node):
-                raise ConfigError(self.path, [f"{key}: no such key"])
-            node[int(last)] = value
-        else:
-            node[last] = value
+        try:
+            if isinstance(node, list):
+                if not last.isdigit() or int(last) >= len(node):
+                    raise ConfigError(self.path, [f"{key}: no such key"])
+                node[int(last)] = value
+            elif isinstance(node, dict):
+                node[last] = value
+            else:
+                raise ConfigError(self.path, [f"{key}: {'.'.join(parts[:-1])} is a value, not a table"])
+        except (TypeError, ValueError, tomlkit.exceptions.TOMLKitError) as e:
+            raise ConfigError(self.path, [f"{key}: this value cannot be written here ({clean(e, 120)})"]) from None
         model = validate_document(self.path, trial)
         self.document = trial
         self.model = model
@@ -653,14 +690,51 @@ class ConfigFile:
         atomic_write(self.path, self.dumps())
 
 
+_KEY_PART = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
 def _split_key(key: str) -> list[str]:
     parts = key.strip().split(".")
-    if not key.strip() or any(not p for p in parts):
-        raise ConfigError("<key>", [f"{key!r} is not a dotted key such as optins.global_status.direction"])
+    if not key.strip() or len(key) > 300 or not all(_KEY_PART.match(p) for p in parts):
+        raise ConfigError("<key>", [f"{clean(repr(key), 80)} is not a dotted key such as optins.global_status.direction "
+                                    "(letters, digits, _ and - between dots)"])
     return parts
 
 
+def read_config_text(path: Path) -> str:
+    """The file's text: a regular file (a FIFO would block, a device never
+    ends), at most MAX_FILE_BYTES, UTF-8 with or without a BOM."""
+    try:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise ConfigError(path, ["file not found (give --config PATH or set NSTUI_CONFIG)"]) from None
+    except OSError as e:
+        raise ConfigError(path, [f"cannot read the file: {e.strerror or e.__class__.__name__}"]) from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            kind = ("a directory" if stat.S_ISDIR(st.st_mode) else "a FIFO" if stat.S_ISFIFO(st.st_mode)
+                    else "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else "not a file")
+            raise ConfigError(path, [f"is {kind}; a configuration must be a regular TOML file"])
+        if st.st_size > MAX_FILE_BYTES:
+            raise ConfigError(path, [f"is {st.st_size} bytes; a configuration file may be at most {MAX_FILE_BYTES}"])
+        with os.fdopen(os.dup(fd), "rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
+    except OSError as e:
+        raise ConfigError(path, [f"cannot read the file: {e.strerror or e.__class__.__name__}"]) from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_FILE_BYTES:
+        raise ConfigError(path, [f"is larger than {MAX_FILE_BYTES} bytes, the most a configuration file may be"])
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise ConfigError(path, [f"is not UTF-8 text (byte {e.start})"]) from None
+
+
 def parse_toml(path: Path, text: str) -> tomlkit.TOMLDocument:
+    text = text.removeprefix("\ufeff")
     try:
         return tomlkit.parse(text)
     except tomlkit.exceptions.ParseError as e:
@@ -669,9 +743,36 @@ def parse_toml(path: Path, text: str) -> tomlkit.TOMLDocument:
         raise ConfigError(path, [f"line {e.line}, column {e.col}: invalid TOML: {msg}"]) from None
 
 
+#: Settings whose text may run over lines (tabs and newlines allowed).
+_MULTILINE = {"datasets.orders.filter"}
+
+
+def control_problems(node: Any, key: str = "") -> list[str]:
+    """Keys or values holding control characters (an ESC in a theme name
+    would reach the terminal through `config get` and the console)."""
+    out: list[str] = []
+    if isinstance(node, dict):
+        for k, v in node.items():
+            sub = f"{key}.{k}" if key else str(k)
+            if has_control(str(k)):
+                out.append(f"{clean(sub, 120)}: a key with a control character is not allowed")
+            else:
+                out += control_problems(v, sub)
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            out += control_problems(v, f"{key}.{i}")
+    elif isinstance(node, str) and has_control(node, allow="\t\n\r" if key in _MULTILINE else ""):
+        out.append(f"{key}: control characters are not allowed (got {clean(repr(node), 80)})")
+    return out
+
+
 def validate_document(path: Path, document: Any) -> Config:
+    plain = _plain(document)
+    problems = control_problems(plain)
+    if problems:
+        raise ConfigError(path, problems)
     try:
-        return Config.model_validate(_plain(document))
+        return Config.model_validate(plain)
     except ValidationError as e:
         raise ConfigError(path, describe_validation_error(e)) from None
 
@@ -750,9 +851,10 @@ def _drop_removed_tables(existing: Any, new: list[dict[str, Any]]) -> None:
 def atomic_write(path: Path, text: str) -> None:
     """Replace ``path`` with ``text``: temp file in the same folder, fsync,
     rename. The original survives any failure before the rename, and keeps
-    its permission bits."""
-    path = Path(path)
-    directory = path.resolve().parent
+    its permission bits. A symbolic link stays a link: its target is the
+    file replaced."""
+    path = Path(os.path.realpath(path))
+    directory = path.parent
     try:
         mode = path.stat().st_mode & 0o7777
     except FileNotFoundError:

@@ -12,8 +12,11 @@ Credential objects never show their secrets in ``repr`` or ``str``.
 from __future__ import annotations
 
 import json
+import math
 import os
+import re
 import secrets
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +25,65 @@ if TYPE_CHECKING:
     from nstui.config import ConfigFile
 
 SANDBOX_CREDENTIALS_FILE = "credentials.json"
+
+
+#: An environment variable name: letters, digits and _, not starting with a digit.
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+#: Names longer than this are not names (the longest in common use are ~40).
+ENV_NAME_MAX = 64
+
+
+def _entropy(text: str) -> float:
+    """Shannon entropy in bits per character."""
+    counts = Counter(text)
+    return -sum(c / len(text) * math.log2(c / len(text)) for c in counts.values())
+
+
+def _kind(ch: str) -> str:
+    return "upper" if ch.isupper() else "lower" if ch.islower() else "digit" if ch.isdigit() else "_"
+
+
+def _class_changes(text: str) -> float:
+    """Changes between upper case, lower case and digits per character, not
+    counting an upper-case letter starting a word (CamelCase): names change
+    rarely (MyConsumerKey: 0.15), random text about every other character."""
+    changes = sum(
+        1 for a, b in zip(text, text[1:])
+        if _kind(a) != _kind(b) and "_" not in (_kind(a), _kind(b)) and (_kind(a), _kind(b)) != ("upper", "lower")
+    )
+    return changes / max(1, len(text.replace("_", "")))
+
+
+def secret_reason(value: str) -> str | None:
+    """Why ``value`` is not the NAME of an environment variable but looks like
+    a secret pasted in its place; None when it reads as a name.
+
+    Names are words joined by ``_`` (NSTUI_NS_TOKEN_SECRET). Secrets are runs
+    of hex or base64 characters: NetSuite's are 64 hex digits, Dotdigital
+    passwords are mixed letters and digits. A word of a name is short, or
+    letters only in one case; a run of 16+ hex characters, a 12+ character
+    word mixing digits and letters, case and digits interleaved as in random
+    text, or a high-entropy value with no ``_`` at all is refused."""
+    if not ENV_NAME.match(value):
+        return "must be the NAME of an environment variable (letters, digits, _, not starting with a digit)"
+    if len(value) > ENV_NAME_MAX:
+        return f"is longer than {ENV_NAME_MAX} characters: a secret, not the name of the variable holding it"
+    for word in value.split("_"):
+        digits = sum(ch.isdigit() for ch in word)
+        letters = sum(ch.isalpha() for ch in word)
+        hexish = re.fullmatch(r"[0-9a-fA-F]+", word) is not None
+        if hexish and len(word) >= 16 and digits:
+            return "looks like a secret (a run of hex digits), not the name of an environment variable"
+        vowels = sum(ch in "aeiouAEIOU" for ch in word)
+        if len(word) >= 8 and word != word.upper() and word != word.lower() and vowels / len(word) < 0.17:
+            return "looks like a secret (mixed-case letters that spell no word), not the name of an environment variable"
+        if len(word) >= 12 and digits >= 3 and letters:
+            return "looks like a secret (letters and digits mixed), not the name of an environment variable"
+    if len(value) >= 10 and _class_changes(value) >= 0.34:
+        return "looks like a secret (upper case, lower case and digits interleaved), not the name of an environment variable"
+    if "_" not in value and len(value) >= 16 and _entropy(value) >= 3.8 and _class_changes(value) >= 0.2:
+        return "looks like a secret (random characters), not the name of an environment variable"
+    return None
 
 
 class CredentialsError(Exception):

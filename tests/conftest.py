@@ -14,6 +14,7 @@ def _isolated_env(monkeypatch, tmp_path):
         if name.startswith("NSTUI_"):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("NSTUI_STATE", str(tmp_path / "state.sqlite"))
+    monkeypatch.setenv("NSTUI_LOCK_DIR", str(tmp_path / "locks"))
 
 
 @pytest.fixture
@@ -21,3 +22,44 @@ def sample_copy(tmp_path) -> Path:
     path = tmp_path / "nstui.toml"
     path.write_text(SAMPLE.read_text())
     return path
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """The fault suite's figures (tests/faults/ writes them, one file a test;
+    under xdist the workers' folders sit inside this process's basetemp)."""
+    import json
+
+    factory = getattr(config, "_tmp_path_factory", None)
+    if factory is None or getattr(factory, "_basetemp", None) is None:
+        return
+    folder = factory.getbasetemp() / "nstui-fault-figures"
+    if not folder.is_dir():
+        found = list(factory.getbasetemp().glob("popen-gw*/nstui-fault-figures"))
+        if not found:
+            return
+        files = [f for d in found for f in d.glob("*.json")]
+    else:
+        files = list(folder.glob("*.json"))
+    from collections import Counter
+
+    faults: Counter = Counter()
+    totals: Counter = Counter()
+    rows = []
+    for f in files:
+        data = json.loads(f.read_text())
+        faults.update(data.get("faults", {}))
+        for k in ("bad_inputs", "kills", "lost", "duplicated", "wrong", "secret_hits", "escape_hits"):
+            totals[k] += int(data.get(k, 0))
+        if "rate" in data:
+            rows.append(data)
+    if not files:
+        return
+    tr = terminalreporter
+    tr.write_sep("=", "fault suite figures (tests/faults)")
+    tr.write_line(f"faults injected: {sum(faults.values())} ({', '.join(f'{k} {v}' for k, v in sorted(faults.items()))})")
+    for r in sorted(rows, key=lambda r: r["rate"]):
+        tr.write_line(f"  at {r['rate']:.0%}: {sum(r['faults'].values())} faults, faulty run errors {r['faulty_run_errors']}, "
+                      f"then one clean run: lost {r['lost']}, duplicated {r['duplicated']}, wrong {r['wrong']}")
+    tr.write_line(f"kills survived: {totals['kills']}; bad inputs tried: {totals['bad_inputs']}")
+    tr.write_line(f"records lost {totals['lost']}, duplicated {totals['duplicated']}, wrong {totals['wrong']}; "
+                  f"credential values found in outputs {totals['secret_hits']}, raw escape bytes {totals['escape_hits']}")

@@ -27,7 +27,8 @@ class LockedError(EngineError):
     """Another nstui process holds the run lock of this state file."""
 
     def __init__(self, holder: str):
-        super().__init__(f"another sync is running on this state file ({holder}); try again when it ends")
+        super().__init__(f"another sync is running on these accounts or this state file ({holder}); "
+                         "try again when it ends")
         self.holder = holder
 
 

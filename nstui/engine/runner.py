@@ -77,7 +77,7 @@ class Engine:
         for name in datasets or ():
             if name not in DATASETS:
                 raise EngineError(f"unknown data set {name!r}; known: {', '.join(DATASETS)}")
-        lock = RunLock(self.cfg.state_path)
+        lock = RunLock.for_config(self.cfg)
         lock.acquire()
         try:
             state = StateStore(self.cfg.state_path, dry_run=dry_run)

@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Union
 
 from nstui.engine.rules.duplicates import Party
+from nstui.files import private_file
+from nstui.sanitize import clean
 
 # Version 1: the tables as first released (files written before versioning
 # have user_version 0 and exactly these tables, hence IF NOT EXISTS).
@@ -192,7 +194,7 @@ class StateStore:
             _refuse_newer(self.db.execute("PRAGMA user_version").fetchone()[0], schema_version())
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+            self.db = sqlite3.connect(private_file(path), isolation_level=None, timeout=30)
         self.db.row_factory = sqlite3.Row
         if not readonly:
             self.db.execute("PRAGMA journal_mode=WAL")
@@ -416,6 +418,12 @@ class StateStore:
     # -- runs --------------------------------------------------------------
 
     def start_run(self, datasets: list[str], dry_run: bool) -> int:
+        # Called under the run lock: a run still "running" is one whose process died.
+        if not self.dry_run:
+            self.db.execute("UPDATE run SET status = 'interrupted', finished = COALESCE(finished, ?) "
+                            "WHERE status = 'running'", (iso(utcnow()),))
+            self.db.execute("UPDATE dataset_run SET status = 'interrupted', finished = COALESCE(finished, ?) "
+                            "WHERE status = 'running'", (iso(utcnow()),))
         cur = self.db.execute(
             "INSERT INTO run (started, dry_run, datasets) VALUES (?, ?, ?)",
             (iso(utcnow()), int(dry_run), ",".join(datasets)),
@@ -463,7 +471,7 @@ class StateStore:
     def add_problem(self, run_id: int, dataset: str, key: str, kind: str, reason: str) -> None:
         self.db.execute(
             "INSERT INTO problem (run_id, dataset, key, kind, reason, at) VALUES (?, ?, ?, ?, ?, ?)",
-            (run_id, dataset, key, kind, reason, iso(utcnow())),
+            (run_id, dataset, clean(key, 200), kind, clean(reason), iso(utcnow())),
         )
 
     def status(self, dataset: str, *, problems: int = 5) -> DatasetStatus:

@@ -21,16 +21,21 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from nstui import http_guard
 from nstui.config import MarketingConfig
 from nstui.credentials import MarketingCredentials
 from nstui.marketing import wire
 from nstui.marketing.errors import MarketingError, MarketingServerError, from_response
 from nstui.marketing.model import ContactWrite, ImportReport, MarketingContact, MarketingList, OptOut
 from nstui.marketing.statuses import from_wire, to_wire
+from nstui.sanitize import clean
 from nstui.server_clock import ServerClock
 
 V2_PAGE = 1000  # the v2 `select` maximum
 V3_PAGE = 1000
+#: Status reads of one import job before it counts as failed (at the default
+#: 0.5 s apart: five minutes).
+MAX_IMPORT_POLLS = 600
 MOBILE = "mobileNumber"
 
 
@@ -109,6 +114,7 @@ class MarketingClient:
         backoff: Backoff | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         poll_interval: float = 0.5,
+        max_polls: int = MAX_IMPORT_POLLS,
     ):
         self.cfg = cfg
         self.calls: Counter[str] = Counter()
@@ -117,15 +123,16 @@ class MarketingClient:
         self.backoff = backoff or Backoff()
         self._sleep = sleep
         self._poll = poll_interval
+        self._max_polls = max_polls
         self._host = cfg.url.split("://", 1)[-1]
         self._credential_names = f"{cfg.username_env} and {cfg.password_env}"
-        self._http = httpx.AsyncClient(
-            base_url=cfg.url,
-            auth=httpx.BasicAuth(credentials.username, credentials.password),
-            transport=transport,
-            timeout=cfg.timeout_s,
-            headers={"Accept": "application/json"},
+        if cfg.mode == "live" and (problem := http_guard.live_url_problem(cfg.url)):
+            raise ValueError(f"marketing platform: {problem}")
+        self._http = http_guard.make_client(
+            cfg.url, httpx.BasicAuth(credentials.username, credentials.password), transport=transport,
+            deadline=cfg.timeout_s, headers={"Accept": "application/json"},
         )
+        self._max_bytes = int(cfg.max_answer_mb * 1024 * 1024)
 
     def __repr__(self) -> str:
         return f"MarketingClient({self._host})"
@@ -149,8 +156,11 @@ class MarketingClient:
             if attempt:
                 self.calls["retry"] += 1
             try:
-                response = await self._http.request(method, path, **kw)
+                response = await http_guard.fetch(self._http, method, path, deadline=self.cfg.timeout_s,
+                                                  max_bytes=self._max_bytes, **kw)
                 self.server_clock.observe(response)
+            except http_guard.ForeignOrigin as e:
+                raise MarketingError(f"{self._host}: {what}: {e}") from None
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as e:
                 if attempt >= self.cfg.max_retries:
                     raise MarketingServerError(f"{self._host}: {what} failed: {e.__class__.__name__}") from None
@@ -164,7 +174,7 @@ class MarketingClient:
                     continue
             if response.status_code == 404 and ok_404:
                 return None
-            if response.status_code >= 400:
+            if response.status_code >= 300:  # a redirect is not followed: an API answers
                 raise from_response(response, what=what, host=self._host, credential_names=self._credential_names)
             return response
 
@@ -179,8 +189,15 @@ class MarketingClient:
         try:
             return TypeAdapter(model).validate_python(response.json())
         except (ValidationError, ValueError) as e:
-            raise MarketingError(f"{self._host}: {what} answered in an unexpected shape: {str(e)[:300]}",
+            raise MarketingError(f"{self._host}: {what} answered in an unexpected shape: {clean(e, 300)}",
                                  status=response.status_code) from None
+
+    def _next(self, link: str) -> str:
+        """A page's next link, followed only on the configured origin."""
+        try:
+            return http_guard.local_link(link, self.cfg.url)
+        except http_guard.ForeignOrigin as e:
+            raise MarketingError(f"{self._host}: {e}") from None
 
     # -- account ---------------------------------------------------------------------
 
@@ -283,23 +300,28 @@ class MarketingClient:
                                              "contacts": [self._body(w, match=True) for w in batch]})
             status = await self._await_import(started.importId)
             if status.status != "Finished":
-                raise MarketingError(f"{self._host}: contact import {status.importId} ended {status.status}")
+                raise MarketingError(f"{self._host}: contact import {clean(status.importId, 60)} ended {clean(status.status, 40)}")
             if status.summary:
                 report.created += status.summary.newContacts
                 report.updated += status.summary.updatedContacts
             for failure in status.failures or []:
                 email = (failure.identifiers.email if failure.identifiers else None) or "?"
-                reason = "; ".join(f.description for f in failure.failures) or "rejected"
+                reason = clean("; ".join(f.description for f in failure.failures) or "rejected", 200)
                 report.failed.append((email.lower(), reason))
         return report
 
     async def _await_import(self, import_id: str) -> wire.ContactImportStatus:
-        while True:
-            status = await self._json("contacts.import_status", "GET", f"/contacts/v3/import/{import_id}",
+        for _ in range(self._max_polls):
+            status = await self._json("contacts.import_status", "GET", f"/contacts/v3/import/{quote(import_id)}",
                                       wire.ContactImportStatus)
             if status.status != "NotFinished":
                 return status
             await self._sleep(self._poll)
+        raise self._unfinished("contact import", import_id)
+
+    def _unfinished(self, what: str, import_id: str) -> MarketingServerError:
+        return MarketingServerError(f"{self._host}: {what} {clean(import_id, 60)} still not finished after "
+                                    f"{self._max_polls} status reads; its records are read again next run")
 
     async def delete_contact(self, email: str) -> None:
         await self._send("contacts.delete", "DELETE", self._contact_path(email), ok_404=True)
@@ -336,7 +358,7 @@ class MarketingClient:
                 yield to_contact(c)
             if not page.items or page.links.next is None:
                 return
-            path = page.links.next.link
+            path = self._next(page.links.next.link)
 
     async def opt_outs_since(self, since: datetime) -> AsyncIterator[OptOut]:
         """Unsubscribes, bounces and suppressions at or after ``since``."""
@@ -391,12 +413,14 @@ class MarketingClient:
             started = await self._json("insight.import", "PUT", "/insightData/v3/import", wire.ImportStarted,
                                        json={"collectionName": collection, "collectionScope": scope,
                                              "collectionType": kind, "records": batch})
-            while True:
+            for _ in range(self._max_polls):
                 status = await self._json("insight.import_status", "GET",
-                                          f"/insightData/v3/import/{started.importId}", wire.InsightImportStatus)
+                                          f"/insightData/v3/import/{quote(started.importId)}", wire.InsightImportStatus)
                 if status.status in ("Complete", "Failed"):
                     break
                 await self._sleep(self._poll)
+            else:
+                raise self._unfinished(f"insight import into {collection}", started.importId)
             if status.status == "Failed" or (status.summary and status.summary.totalRejected):
                 raise MarketingError(f"{self._host}: insight import into {collection} rejected "
                                      f"{status.summary.totalRejected if status.summary else 'all'} records")
@@ -421,4 +445,4 @@ class MarketingClient:
                 yield r.key, r.json_
             if not page.items or page.links.next is None:
                 return
-            path = page.links.next.link
+            path = self._next(page.links.next.link)

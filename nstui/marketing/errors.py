@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import httpx
 
+from nstui.sanitize import clean
+
 
 class MarketingError(Exception):
     def __init__(self, message: str, *, status: int = 0, code: str | None = None):
@@ -36,9 +38,10 @@ def from_response(response: httpx.Response, *, what: str, host: str, credential_
         body = response.json()
         if isinstance(body, dict):
             code = body.get("errorCode") or body.get("code")
-            detail = body.get("description") or body.get("message") or ""
+            code = clean(code, 80) if code else None
+            detail = clean(body.get("description") or body.get("message") or "", 300)
     except ValueError:
-        detail = response.text[:200]
+        detail = clean(response.text, 200)
     status = response.status_code
     if status == 401:
         return MarketingAuthError(

@@ -22,10 +22,12 @@ from urllib.parse import quote as url_quote
 
 import httpx
 
+from nstui import http_guard
 from nstui.config import NetSuiteConfig
 from nstui.credentials import NetSuiteCredentials
 from nstui.netsuite.auth import TBAAuth, realm_of
 from nstui.netsuite.errors import (
+    NetSuiteBadAnswer,
     NetSuiteError,
     NetSuiteNotFound,
     NetSuiteQueryTooLarge,
@@ -91,13 +93,13 @@ class NetSuiteClient:
         self._credential_names = ", ".join(
             (cfg.consumer_key_env, cfg.consumer_secret_env, cfg.token_id_env, cfg.token_secret_env)
         )
-        self._http = httpx.AsyncClient(
-            base_url=cfg.url,
-            auth=TBAAuth(credentials, self.realm),
-            transport=transport,
-            timeout=cfg.timeout_s,
-            headers={"Accept": "application/json"},
+        if cfg.mode == "live" and (problem := http_guard.live_url_problem(cfg.url)):
+            raise ValueError(f"NetSuite account {self.realm}: {problem}")
+        self._http = http_guard.make_client(
+            cfg.url, TBAAuth(credentials, self.realm), transport=transport,
+            deadline=cfg.timeout_s, headers={"Accept": "application/json"},
         )
+        self._max_bytes = int(cfg.max_answer_mb * 1024 * 1024)
 
     def __repr__(self) -> str:
         return f"NetSuiteClient(realm={self.realm!r}, url={self.cfg.url!r})"
@@ -128,12 +130,16 @@ class NetSuiteClient:
             response: httpx.Response | None = None
             async with self._slots:
                 try:
-                    response = await self._http.request(method, path, params=params, json=json, headers=headers)
+                    response = await http_guard.fetch(self._http, method, path, deadline=self.cfg.timeout_s,
+                                                      max_bytes=self._max_bytes, params=params, json=json,
+                                                      headers=headers)
                 except TRANSIENT_ERRORS as e:
                     failure = e
+                except http_guard.ForeignOrigin as e:
+                    raise NetSuiteBadAnswer(f"NetSuite account {self.realm}: {what}: {e}", realm=self.realm) from None
             if response is not None:
                 self.server_clock.observe(response)
-                if response.status_code < 400:
+                if response.status_code < 300:
                     return response
                 if not retryable_status(response.status_code) or attempt >= self.cfg.max_retries:
                     raise from_response(response, realm=self.realm, what=what,
@@ -187,11 +193,25 @@ class NetSuiteClient:
             params={"limit": limit, "offset": offset}, json={"q": self._local_literals(query)},
             headers={"Prefer": "transient"},
         )
-        body = response.json()
+        body = self._json(response, "SuiteQL query")
+        items = body.get("items") or []
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise self._malformed("SuiteQL query", "'items' is not a list of rows")
         utc = self._utc_zone()
         body["items"] = [{k: (v if utc else self._utc_value(v)) for k, v in item.items() if k != "links"}
-                         for item in body.get("items") or []]
+                         for item in items]
         return body
+
+    def _malformed(self, what: str, why: str) -> NetSuiteBadAnswer:
+        return NetSuiteBadAnswer(f"NetSuite account {self.realm}: {what} {why}", realm=self.realm)
+
+    def _json(self, response: httpx.Response, what: str) -> dict[str, Any]:
+        """The answer's JSON object; a truncated body, an array or any other
+        shape is a NetSuiteBadAnswer of this call, never a crash."""
+        try:
+            return http_guard.json_body(response, dict)  # type: ignore[no-any-return]
+        except http_guard.MalformedAnswer as e:
+            raise self._malformed(what, str(e)) from None
 
     async def suiteql_pages(self, query: str, *, page_size: int | None = None) -> AsyncIterator[list[dict[str, Any]]]:
         """The rows of ``query``, one page at a time, following ``hasMore``.
@@ -290,7 +310,10 @@ class NetSuiteClient:
                 raise NetSuiteError(
                     f"NetSuite account {self.realm}: keyset paging needs {key_time} and {key_id} on every row; "
                     f"a row of {from_} has none", realm=self.realm)
-            new_cursor = (parse_ts(last[time_name]), int(float(last[id_name])))
+            try:
+                new_cursor = (parse_ts(last[time_name]), int(float(last[id_name])))
+            except (TypeError, ValueError):
+                raise self._malformed("SuiteQL query", f"answered a row whose {key_time}, {key_id} are no key") from None
             if cursor is not None and new_cursor <= cursor:  # type: ignore[operator]
                 raise NetSuiteError(f"NetSuite account {self.realm}: keyset paging on {key_time}, {key_id} "
                                     "is not advancing (sub-second times?)", realm=self.realm)
@@ -310,7 +333,7 @@ class NetSuiteClient:
         params = {"expandSubResources": "true"} if expand else None
         response = await self._send("record.get", "GET", self._record_path(record_type, record_id),
                                     what=f"GET {record_type}/{record_id}", params=params)
-        return response.json()
+        return self._json(response, f"GET {record_type}/{record_id}")
 
     async def create_record(self, record_type: str, body: dict[str, Any], *, external_id: str | None = None) -> int:
         """A new record, made with an upsert by external ID (PUT
@@ -383,7 +406,9 @@ class NetSuiteClient:
             raise ValueError(f"{name!r} is not a sublist name")
         response = await self._send("record.get", "GET", self._record_path(record_type, record_id) + "/" + name,
                                     what=f"GET {record_type}/{record_id}/{name}")
-        items = response.json().get("items") or []
+        items = self._json(response, f"GET {record_type}/{record_id}/{name}").get("items") or []
+        if not isinstance(items, list):
+            raise self._malformed(f"GET {record_type}/{record_id}/{name}", "'items' is not a list")
         return [i for i in items if isinstance(i, dict)]
 
     async def delete_record(self, record_type: str, record_id: int | str) -> None:

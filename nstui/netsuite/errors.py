@@ -13,6 +13,8 @@ from typing import Any
 
 import httpx
 
+from nstui.sanitize import clean
+
 
 class NetSuiteError(Exception):
     """A NetSuite call failed. ``status`` is 0 when no HTTP answer came back."""
@@ -45,6 +47,11 @@ class NetSuiteValidationError(NetSuiteError):
     """Any other 4xx: NetSuite refused the request as written."""
 
 
+class NetSuiteBadAnswer(NetSuiteError):
+    """An answer that is not what the API documents: a body that is not JSON
+    (truncated), the wrong shape, a redirect elsewhere."""
+
+
 class NetSuiteQueryTooLarge(NetSuiteValidationError):
     """A SuiteQL query matches more rows than NetSuite returns for one query."""
 
@@ -55,14 +62,13 @@ def error_details(response: httpx.Response) -> tuple[str, str]:
     try:
         body: Any = response.json()
     except ValueError:
-        text = response.text.strip().replace("\n", " ")
-        return "", text[:200]
+        return "", clean(response.text.strip(), 200)
     if isinstance(body, dict):
         details = body.get("o:errorDetails")
         if isinstance(details, list) and details and isinstance(details[0], dict):
             first = details[0]
-            return str(first.get("o:errorCode") or ""), str(first.get("detail") or "")
-        return "", str(body.get("title") or body.get("detail") or "")
+            return clean(first.get("o:errorCode") or "", 80), clean(first.get("detail") or "", 300)
+        return "", clean(body.get("title") or body.get("detail") or "", 300)
     return "", ""
 
 
@@ -97,5 +103,5 @@ def from_transport(exc: Exception, *, realm: str, what: str) -> NetSuiteServerEr
     kind = type(exc).__name__
     return NetSuiteServerError(
         f"NetSuite account {realm}: {what} got no answer ({kind}) - still failing after the retries",
-        status=0, code=kind, detail=str(exc)[:200], realm=realm,
+        status=0, code=kind, detail=clean(exc, 200), realm=realm,
     )

@@ -34,6 +34,7 @@ from starlette.routing import Route
 
 from nstui.config import SandboxConfig
 from nstui.credentials import MarketingCredentials
+from nstui.files import private_file
 from nstui.sandbox.faults import Faults
 from nstui.sandbox.transport import EmbeddedTransport
 from nstui.server_clock import http_date
@@ -110,7 +111,7 @@ class MarketingSandbox:
         self.faults = Faults(sandbox, "marketing")
         self.requests: dict[str, int] = {}
         db_path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
+        self.db = sqlite3.connect(private_file(db_path), check_same_thread=False, isolation_level=None)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
         new = not self.db.execute("SELECT name FROM sqlite_master WHERE name = 'contact'").fetchone()

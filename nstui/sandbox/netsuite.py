@@ -30,6 +30,7 @@ from starlette.routing import Route
 
 from nstui.config import SandboxConfig
 from nstui.credentials import NetSuiteCredentials
+from nstui.files import private_file
 from nstui.sandbox.faults import Faults
 from nstui.sandbox.netsuite_data import (
     KEYS,
@@ -180,7 +181,7 @@ class NetSuiteSandbox:
         return conn
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.db_path, check_same_thread=False)
+        conn = sqlite3.connect(private_file(self.db_path), check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA case_sensitive_like=ON")  # Oracle's LIKE is case-sensitive
         register_functions(conn, None if self.time_zone.key == "UTC" else self.time_zone)

@@ -125,7 +125,7 @@ async def test_dry_run_of_a_change(make_env):
 
 async def test_run_lock(make_env):
     env = make_env()
-    lock = RunLock(env.cfg.state_path)
+    lock = RunLock.for_config(env.cfg)
     lock.acquire()
     try:
         with pytest.raises(LockedError) as e:
@@ -145,7 +145,7 @@ def _cli(args: list[str], cfg: Path, **kw: Any) -> subprocess.CompletedProcess:
 def test_sync_cli_locked_exits_3(tmp_path):
     cfg_path = write_config(tmp_path)
     cfg = ConfigFile.load(cfg_path)
-    lock = RunLock(cfg.state_path)
+    lock = RunLock.for_config(cfg)
     lock.acquire()
     try:
         r = _cli(["sync", "--once"], cfg_path)

@@ -14,6 +14,7 @@ from textual.widgets import Input, RichLog, Select, Static
 
 from nstui.config import DATASETS
 from nstui.engine import events as ev
+from nstui.sanitize import clean
 from nstui.tui.screens.base import BaseScreen
 from nstui.tui.widgets.inputs import FieldInput
 from nstui.tui.widgets.pickers import Picker
@@ -31,7 +32,7 @@ def render(event: ev.Event) -> Text:
     stamp = event.at.astimezone().strftime("%H:%M:%S")
     line = Text(f"{stamp} ", style="dim")
     line.append(f"{event.level:<7} ", style=LEVEL_STYLE[event.level] or "bold")
-    line.append(event.message(), style=LEVEL_STYLE[event.level])
+    line.append(clean(event.message(), 2000), style=LEVEL_STYLE[event.level])  # text from outside, escaped
     return line
 
 
