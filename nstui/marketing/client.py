@@ -11,6 +11,7 @@ to the embedded sandbox.
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
 import time
 from collections import Counter
@@ -19,7 +20,7 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Literal, Sequence
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from nstui import http_guard
 from nstui.config import MarketingConfig
@@ -82,6 +83,12 @@ def _hint(response: httpx.Response) -> float | None:
         # Dotdigital sends the reset as a Unix time; small values are seconds to wait.
         return value - time.time() if value > 1e9 else value
     return None
+
+
+@functools.lru_cache(maxsize=None)
+def _adapter(model: Any) -> TypeAdapter[Any]:
+    """One validator per response type: building it costs more than a page's parse."""
+    return TypeAdapter(model)
 
 
 def to_contact(c: wire.Contact) -> MarketingContact:
@@ -184,10 +191,9 @@ class MarketingClient:
         return self._parse(response, model, f"{method} {path}")
 
     def _parse(self, response: httpx.Response, model: Any, what: str) -> Any:
-        from pydantic import TypeAdapter
-
         try:
-            return TypeAdapter(model).validate_python(response.json())
+            # pydantic-core parses and validates the bytes in one pass (no json.loads)
+            return _adapter(model).validate_json(response.content)
         except (ValidationError, ValueError) as e:
             raise MarketingError(f"{self._host}: {what} answered in an unexpected shape: {clean(e, 300)}",
                                  status=response.status_code) from None

@@ -4,6 +4,8 @@ validated prior to synchronisation. Invalid email addresses cannot be processed.
 
 from __future__ import annotations
 
+import functools
+
 from email_validator import EmailNotValidError, validate_email
 
 
@@ -15,7 +17,11 @@ def normalize_email(raw: object) -> tuple[str | None, str]:
     """
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None, "no email address"
-    text = str(raw).strip().lower()
+    return _normalized(str(raw).strip().lower())
+
+
+@functools.lru_cache(maxsize=8192)  # a record's address is checked on each side and each pass; bounded
+def _normalized(text: str) -> tuple[str | None, str]:
     try:
         # No DNS: there is none here or in CI, and a mail host that is down
         # today does not make an address invalid.

@@ -4,13 +4,19 @@ number using the default country you specify"."""
 
 from __future__ import annotations
 
+import functools
+
 import phonenumbers
 
 
 def to_e164(raw: object, default_country: str) -> tuple[str | None, str]:
     if raw is None or not str(raw).strip():
         return None, ""
-    text = str(raw).strip()
+    return _e164(str(raw).strip(), default_country)
+
+
+@functools.lru_cache(maxsize=8192)  # phonenumbers' parse is ~50 µs; a value recurs on every pass
+def _e164(text: str, default_country: str) -> tuple[str | None, str]:
     region = None if text.startswith("+") else default_country
     try:
         number = phonenumbers.parse(text, region)
