@@ -1,106 +1,100 @@
-"""Benchmarks of nstui (not tests): figures are printed, never asserted.
+"""All benchmarks (figures printed, never asserted), then one table with the
+goal beside each figure.
 
-    .venv/bin/python bench/run_all.py [--records 2000 10000] [--latency-ms 0]
+    .venv/bin/python bench/run_all.py            # make bench: 100,000 records, ~10 minutes
+    .venv/bin/python bench/run_all.py --quick    # 10,000 records instead of 100,000
 
-For each size: generate the sandboxes, run a first full sync of customers and
-contacts, change 10 customers, run again; print records/s, API calls per
-system, how long the event loop stalled during the first sync (the console
-shares the loop with the engine), and the peak resident memory. Then the start-up time of
-`nstui validate`.
+Each figure is one command (shown in the table's last column) run in a
+process of its own. The machine is shared, so the figures that compare two
+things are ratios taken in this one run: wall / floor (a side's requests one
+after another at the sandbox's latency, counted in the same sync) and
+nstui / the simplest pipeline (run just before it, on the same sandboxes).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import resource
+import json
+import os
+import platform
 import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from nstui.config import ConfigFile  # noqa: E402
-from nstui.connections import open_sandboxes  # noqa: E402
-from nstui.engine import Engine  # noqa: E402
+HERE = Path(__file__).resolve().parent
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def run(*args: str) -> dict:
+    cmd = [sys.executable, str(HERE / args[0]), *args[1:]]
+    print("$ " + " ".join(["bench/" + args[0], *args[1:]]), flush=True)
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    figures = {}
+    for line in out.splitlines():
+        if line.startswith("BENCH "):
+            figures = json.loads(line[6:])
+        else:
+            print("  " + line, flush=True)
+    figures["cmd"] = "bench/" + " ".join(args)
+    return figures
 
 
-async def one_size(records: int, latency_ms: float) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        cfg_path = Path(tmp) / "nstui.toml"
-        cfg_path.write_text((ROOT / "sample_config.toml").read_text())
-        cfg = ConfigFile.load(cfg_path)
-        cfg.set("sandbox.records", records)
-        cfg.set("sandbox.latency_ms", latency_ms)
-        cfg.set("state.path", "state.sqlite")
-        cfg.save()
-        t0 = time.perf_counter()
-        boxes = open_sandboxes(cfg)
-        gen = time.perf_counter() - t0
-        try:
-            engine = Engine(cfg, sandboxes=boxes)
-            stalls: list[float] = []
-            ticking = asyncio.create_task(tick(stalls))
-            t0 = time.perf_counter()
-            first = await engine.run_once(["customers", "contacts"])
-            t_first = time.perf_counter() - t0
-            ticking.cancel()
-            ids = [r["id"] for r in boxes.netsuite.query("SELECT id FROM customer WHERE email LIKE '%@%.%' AND globalsubscriptionstatus = 1 LIMIT 10")]
-            for i in ids:
-                boxes.netsuite.update("customer", i, firstname=f"Bench{i}")
-            t0 = time.perf_counter()
-            second = await engine.run_once(["customers", "contacts"])
-            t_second = time.perf_counter() - t0
-            t0 = time.perf_counter()
-            items = await engine.run_once(["items", "orders"])
-            t_items = time.perf_counter() - t0
-        finally:
-            boxes.close()
-        read = first.total.read
-        print(f"\n== {records} customers (+{records // 2} contacts), latency {latency_ms} ms")
-        print(f"generate sandboxes       {gen:8.2f} s")
-        print(f"first sync               {t_first:8.2f} s  {read / t_first:8.0f} records/s  "
-              f"written {first.total.written}  API calls {first.api_calls}")
-        stalls.sort()
-        if stalls:
-            print(f"event-loop stalls           max {stalls[-1] * 1000:5.0f} ms  p99 {stalls[int(len(stalls) * 0.99)] * 1000:4.0f} ms"
-                  "  (what the console would feel during that sync)")
-        print(f"incremental (10 changed) {t_second:8.2f} s  read {second.total.read}  written {second.total.written}  API calls {second.api_calls}")
-        print(f"items + orders           {t_items:8.2f} s  written {items.total.written}  API calls {items.api_calls}")
-        print(f"peak RSS so far          {peak_rss_mb():8.1f} MB")
-
-
-async def tick(stalls: list[float]) -> None:
-    """How late a 10 ms timer fires while the engine runs in the same loop."""
-    while True:
-        t = time.perf_counter()
-        await asyncio.sleep(0.01)
-        stalls.append(max(0.0, time.perf_counter() - t - 0.01))
-
-
-def startup() -> None:
-    t0 = time.perf_counter()
-    for _ in range(5):
-        subprocess.run([sys.executable, "-m", "nstui.cli", "validate", str(ROOT / "sample_config.toml")],
-                       check=True, capture_output=True)
-    print(f"\nstart-up: `nstui validate` {((time.perf_counter() - t0) / 5) * 1000:.0f} ms per call")
+def ratio(sync: dict) -> float:
+    return sync["wall_s"] / max(max(sync["floors_s"].values()), 1e-9)
 
 
 def main() -> None:
     p = argparse.ArgumentParser()
-    p.add_argument("--records", type=int, nargs="+", default=[2000, 10000])
-    p.add_argument("--latency-ms", type=float, default=0.0)
-    args = p.parse_args()
-    for n in args.records:
-        asyncio.run(one_size(n, args.latency_ms))
-    startup()
+    p.add_argument("--quick", action="store_true", help="10,000 records for the large figures")
+    big = 10_000 if p.parse_args().quick else 100_000
+    rows: list[tuple[str, str, str, str]] = []
+
+    big_sync = run("first_sync.py", "--records", str(big), "--incremental")
+    rows.append((f"first sync {big:,} @0 ms: wall", f"{big_sync['wall_s']:.1f} s", "< 60 s", big_sync["cmd"]))
+    rows.append(("  engine + client CPU per record", f"{big_sync['cpu_ms_per_record']:.3f} ms", "< 0.25 ms", ""))
+    rows.append(("  process CPU (sandboxes too)", f"{big_sync['process_cpu_s']:.1f} s", "-", ""))
+    rows.append(("  peak RSS", f"{big_sync['peak_rss_mb']:.0f} MB", "< 200 MB, flat", ""))
+
+    incr = {}
+    for n in (2000, 10_000):
+        s = big_sync if n == big else run("first_sync.py", "--records", str(n), "--incremental")
+        incr[n] = s
+        if n == 10_000 and n != big:
+            rows.append(("first sync 10,000 @0 ms: wall", f"{s['wall_s']:.1f} s", "-", s["cmd"]))
+            rows.append(("  engine + client CPU per record", f"{s['cpu_ms_per_record']:.3f} ms", "< 0.25 ms", ""))
+            rows.append(("  peak RSS", f"{s['peak_rss_mb']:.0f} MB", "< 200 MB, flat", ""))
+    incr[big] = big_sync
+    calls = " / ".join(str(incr[n]["incremental"]["calls"]["marketing"]) for n in sorted(incr))
+    ns_calls = " / ".join(str(incr[n]["incremental"]["calls"]["netsuite"]) for n in sorted(incr))
+    sizes = " / ".join(f"{n // 1000}k" for n in sorted(incr))
+    rows.append((f"first incremental, marketing calls {sizes}", calls, "independent of size", "... --incremental"))
+    rows.append((f"first incremental, NetSuite calls {sizes}", ns_calls, "independent of size", ""))
+
+    for latency in (50, 20):
+        s = run("first_sync.py", "--records", "10000", "--latency-ms", str(latency))
+        f = s["floors_s"]
+        rows.append((f"10,000 @{latency} ms: wall / larger floor", f"{ratio(s):.2f}x",
+                     "<= 1.2x", s["cmd"]))
+        rows.append(("  wall; floors NetSuite / marketing",
+                     f"{s['wall_s']:.1f} s; {f['netsuite']:.1f} / {f['marketing']:.1f} s", "-", ""))
+
+    nstui = incr[10_000]
+    for paging in ("keyset", "offset"):
+        ref = run("simplest.py", "--records", "10000", "--paging", paging)
+        rows.append((f"nstui / simplest pipeline ({paging}) @10,000", f"{nstui['wall_s'] / ref['wall_s']:.1f}x",
+                     "<= 2x" if paging == "keyset" else "-", ref["cmd"]))
+
+    sb = run("sandbox.py", "--records", "20000")
+    rows.append(("SuiteQL keyset page of 1,000, last / first", f"{sb['last_page_ms'] / sb['first_page_ms']:.2f}x",
+                 "~1x (O(page))", sb["cmd"]))
+    rows.append(("  TO_CHAR per row (strptime before)", f"{sb['to_char_us']:.1f} µs ({sb['strptime_to_char_us']:.1f})",
+                 "no per-row parsing", ""))
+
+    print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"{big_sync['load']} at the start of the large sync")
+    width = max(len(r[0]) for r in rows)
+    print(f"{'figure':<{width}}  {'measured':>22}  {'goal':<20}  command")
+    for name, value, goal, cmd in rows:
+        print(f"{name:<{width}}  {value:>22}  {goal:<20}  {cmd}")
 
 
 if __name__ == "__main__":

@@ -49,6 +49,7 @@ CREATE TABLE IF NOT EXISTS addressbook (id INTEGER PRIMARY KEY, name TEXT NOT NU
 CREATE TABLE IF NOT EXISTS membership (
     list_id INTEGER NOT NULL, contact_id INTEGER NOT NULL, changed TEXT NOT NULL,
     PRIMARY KEY (list_id, contact_id));
+CREATE INDEX IF NOT EXISTS membership_contact ON membership (contact_id);
 CREATE TABLE IF NOT EXISTS suppression (
     id INTEGER PRIMARY KEY, contact_id INTEGER NOT NULL, reason TEXT NOT NULL, at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS collection (name TEXT PRIMARY KEY, scope TEXT NOT NULL, type TEXT NOT NULL);
@@ -216,7 +217,19 @@ class MarketingSandbox:
             "SELECT b.id, b.name FROM membership m JOIN addressbook b ON b.id = m.list_id WHERE m.contact_id = ? "
             "ORDER BY b.id", (cid,)).fetchall()
 
-    def _v3(self, row: sqlite3.Row) -> dict[str, Any]:
+    def _v3_many(self, rows: Sequence[sqlite3.Row]) -> list[dict[str, Any]]:
+        """A page of contacts, their lists read in one query (not one each)."""
+        lists: dict[int, list[sqlite3.Row]] = {r["id"]: [] for r in rows}
+        ids = list(lists)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            for m in self.db.execute(
+                    "SELECT m.contact_id, b.id, b.name FROM membership m JOIN addressbook b ON b.id = m.list_id "
+                    f"WHERE m.contact_id IN ({', '.join('?' * len(chunk))}) ORDER BY b.id", chunk):
+                lists[m["contact_id"]].append(m)
+        return [self._v3(r, lists[r["id"]]) for r in rows]
+
+    def _v3(self, row: sqlite3.Row, lists: Sequence[sqlite3.Row] | None = None) -> dict[str, Any]:
         status = row["status"]
         state = ("subscribed" if status == "subscribed" else "pendingOptIn" if status == "pendingOptIn"
                  else "noSubscription" if status == "noSubscription"
@@ -229,7 +242,7 @@ class MarketingSandbox:
             "contactId": row["id"], "status": state, "created": row["created"], "updated": row["updated"],
             "identifiers": identifiers, "dataFields": json.loads(row["data"]),
             "channelProperties": {"email": {"emailType": "Html", "optInType": row["opt_in"], "status": status}},
-            "lists": [{"id": b["id"], "name": b["name"], "status": list_status} for b in self._lists_of(row["id"])],
+            "lists": [{"id": b["id"], "name": b["name"], "status": list_status} for b in (self._lists_of(row["id"]) if lists is None else lists)],
         }
 
     def _log(self, cid: int, kind: str, detail: str, stamp: str) -> None:
@@ -379,7 +392,7 @@ class MarketingSandbox:
             params_["marker"] = token
             query = "&".join(f"{k}={v}" for k, v in params_.items())
             links["next"] = {"marker": token, "link": f"/contacts/v3?{query}"}
-        return JSONResponse({"_links": links, "_items": [self._v3(r) for r in rows]})
+        return JSONResponse({"_links": links, "_items": self._v3_many(rows)})
 
     async def _import(self, request: Request) -> Response:
         body = await self._body(request)
