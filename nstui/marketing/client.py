@@ -37,6 +37,8 @@ V3_PAGE = 1000
 #: Status reads of one import job before it counts as failed (at the default
 #: 0.5 s apart: five minutes).
 MAX_IMPORT_POLLS = 600
+#: List names Dotdigital keeps for itself: creating one is refused (ERROR_ADDRESSBOOK_NAME_ISRESERVED).
+RESERVED_LIST_NAMES = {"all contacts", "test"}
 MOBILE = "mobileNumber"
 
 
@@ -230,6 +232,9 @@ class MarketingClient:
         return next((lst for lst in await self.list_lists() if lst.name == name), None)
 
     async def create_list(self, name: str) -> MarketingList:
+        if name.strip().lower() in RESERVED_LIST_NAMES:
+            raise MarketingError(f"{self._host}: {name!r} is a list name the platform keeps for itself "
+                                 "(All contacts, Test): choose another list name in the configuration")
         book = await self._json("lists.create", "POST", "/v2/address-books", wire.AddressBook,
                                 json={"name": name, "visibility": "Private"})
         return MarketingList(book.id or 0, book.name, book.contacts or 0)
@@ -257,9 +262,10 @@ class MarketingClient:
         return f"/contacts/v3/email/{quote(email.lower(), safe='@')}"
 
     async def get_contact(self, email: str) -> MarketingContact | None:
-        response = await self._send("contacts.get", "GET",
-                                    self._contact_path(email) + "?include=channelProperties|lists&data-fields=[[ALL]]",
-                                    ok_404=True)
+        # getContact takes no query parameters and returns the whole contact
+        # (lists, channelProperties, dataFields: dotdigital-contacts-service.json,
+        # GET /contacts/v3/{identifier}/{value}); include is getContacts' only
+        response = await self._send("contacts.get", "GET", self._contact_path(email), ok_404=True)
         if response is None:
             return None
         return to_contact(self._parse(response, wire.Contact, "GET contact"))

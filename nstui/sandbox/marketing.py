@@ -94,6 +94,10 @@ def _parse_date(text: str) -> str | None:
     return _fmt(dt)
 
 
+#: List names the platform keeps for itself (a create answers ERROR_ADDRESSBOOK_NAME_ISRESERVED).
+RESERVED_LIST_NAMES = {"all contacts", "test"}
+
+
 def error(status: int, code: str, description: str) -> JSONResponse:
     return JSONResponse({"errorCode": code, "description": description}, status_code=status)
 
@@ -349,7 +353,9 @@ class MarketingSandbox:
                 self._log(row["id"], "delete", "", self._stamp())
                 self.db.execute("DELETE FROM membership WHERE contact_id = ?", (row["id"],))
                 self.db.execute("DELETE FROM contact WHERE id = ?", (row["id"],))
-            return Response(status_code=204)
+            # deleteContact answers 200 with the deleted contact's id
+            # (dotdigital-contacts-service.json, DELETE /contacts/v3/{identifier}/{value})
+            return JSONResponse({"contactId": row["id"]}, status_code=200)
         body = await self._body(request)
         try:
             self.db.execute("BEGIN")
@@ -385,7 +391,12 @@ class MarketingSandbox:
                                (*params, limit + 1)).fetchall()
         more = len(rows) > limit
         rows = rows[:limit]
-        links: dict[str, Any] = {"self": {"marker": marker or "", "link": str(request.url.path) + "?" + str(q)}}
+        # paginationLinks requires first and self (dotdigital-contacts-service.json, getContacts)
+        first = {k: v for k, v in q.items() if k != "marker"}
+        links: dict[str, Any] = {
+            "self": {"marker": marker or "", "link": str(request.url.path) + "?" + str(q)},
+            "first": {"marker": "", "link": "/contacts/v3?" + "&".join(f"{k}={v}" for k, v in first.items())},
+        }
         if more:
             token = base64.urlsafe_b64encode(f"{rows[-1]['updated']}|{rows[-1]['id']}".encode()).decode()
             params_ = dict(q)
@@ -449,11 +460,17 @@ class MarketingSandbox:
             name = (body or {}).get("name", "") if isinstance(body, dict) else ""
             if not name.strip():
                 return v2_error(400, "ERROR_ADDRESSBOOK_INVALID: name is required")
+            if len(name) > 128:  # createAddressBook: "max 128 characters"
+                return v2_error(400, "ERROR_ADDRESSBOOK_INVALID: the name is longer than 128 characters")
+            if name.strip().lower() in RESERVED_LIST_NAMES:
+                return v2_error(400, "ERROR_ADDRESSBOOK_NAME_ISRESERVED")
             try:
                 cur = self.db.execute("INSERT INTO addressbook (name, visibility) VALUES (?, ?)",
                                       (name, body.get("visibility") or "Private"))
             except sqlite3.IntegrityError:
                 return v2_error(400, "ERROR_ADDRESSBOOK_DUPLICATE")
+            # 201 as dotdigital-v2-api-swagger.json (ApiAddressBook_CreateAddressBook) has it; the
+            # lists YAML says 200 for the same call, and the client takes either
             return JSONResponse({"id": cur.lastrowid, "name": name, "visibility": body.get("visibility") or "Private",
                                  "contacts": 0}, status_code=201)
         select, skip = int(request.query_params.get("select") or 1000), int(request.query_params.get("skip") or 0)
@@ -475,7 +492,9 @@ class MarketingSandbox:
                 if cur.rowcount:
                     self._log(int(cid), "list_remove", self._list_name(request.path_params["book"]), stamp)
                 self.db.execute("UPDATE contact SET updated = ? WHERE id = ?", (stamp, int(cid)))
-        return Response(status_code=202)
+        # 202 with the bulk deletion's id and status (ApiContact_DeleteContactsFromAddressBook:
+        # ApiBulkContactDeletion); the sandbox has finished by the time it answers
+        return JSONResponse({"id": str(uuid.uuid4()), "status": "Completed"}, status_code=202)
 
     def _v2_contact(self, row: sqlite3.Row) -> dict[str, Any]:
         return {"id": row["id"], "email": row["email"], "optInType": row["opt_in"], "emailType": "Html",
@@ -568,7 +587,9 @@ class MarketingSandbox:
             (name, marker)).fetchall()
         more = len(rows) > 1000
         rows = rows[:1000]
-        links: dict[str, Any] = {"self": {"marker": marker, "link": str(request.url.path)}}
+        # paginationLinks requires first and self (dotdigital-insight-data-service.json, getAccountInsightData)
+        links: dict[str, Any] = {"self": {"marker": marker, "link": str(request.url.path)},
+                                 "first": {"marker": "", "link": str(request.url.path)}}
         if more:
             links["next"] = {"marker": rows[-1]["key"], "link": f"{request.url.path}?marker={rows[-1]['key']}"}
         items = []
