@@ -195,6 +195,8 @@ class NstuiApp(App[int]):
             return "No run yet: r runs a sync, p a dry run."
         t = s.total
         kind = "Dry run" if s.dry_run else "Last run"
+        if s.cancelled:
+            kind = f"{kind} (cancelled after a page)"
         return (f"{kind}: {t.created} created, {t.updated} updated, {t.deleted} deleted, "
                 f"{t.status_changes} status, {t.list_changes} lists, {t.skipped_total} skipped, {t.errors} errors")
 
@@ -226,9 +228,15 @@ class NstuiApp(App[int]):
         return summary
 
     def cancel_sync(self) -> None:
-        if self._cancel is not None and not self._cancel.is_set():
+        if self._sync_worker is None or self._sync_worker.state != WorkerState.RUNNING:
+            self.notify("No run in progress: nothing to cancel.", severity="warning")
+        elif self._cancel is not None and not self._cancel.is_set():
             self._cancel.set()
             self.notify("Cancelling after the current page...")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is self._sync_worker:
+            self.events.poke()  # the log's panel says whether a run is in progress
 
     # -- save and quit ------------------------------------------------------------------
 

@@ -371,7 +371,7 @@ async def test_sync_run_events_in_log_match_summary(config_path):
         await ready(pilot)
         summary = app.events.last_summary
         assert summary is not None and not summary.dry_run and summary.total.created > 0
-        log_text = "\n".join(str(line.text) for line in app.screen.query_one("#log").lines)
+        log_text = "\n".join(app.screen.query_one("#log").lines())
         t = summary.total
         assert (f"{t.created} created, {t.updated} updated, {t.deleted} deleted, {t.status_changes} status changes"
                 in log_text)
@@ -406,7 +406,7 @@ async def test_dry_run_shows_plan(config_path):
         await pilot.press("4", "p")
         await ready(pilot)
         assert app.events.last_summary is not None and app.events.last_summary.dry_run
-        log_text = "\n".join(str(line.text) for line in app.screen.query_one("#log").lines)
+        log_text = "\n".join(app.screen.query_one("#log").lines())
         assert "plan: customers: create" in log_text
         assert "Dry run:" in screen_text(app)
     from nstui.connections import open_sandboxes
@@ -426,11 +426,11 @@ async def test_log_filters_and_search(config_path):
         await ready(pilot)
         await pilot.press("s")                           # data set filter: customers
         await pilot.pause()
-        lines = [str(line.text) for line in app.screen.query_one("#log").lines]
+        lines = app.screen.query_one("#log").lines()
         assert lines and all("contacts:" not in line for line in lines)
         await pilot.press("slash", *list("duplicate"), "enter")
         await pilot.pause()
-        lines = [str(line.text) for line in app.screen.query_one("#log").lines]
+        lines = app.screen.query_one("#log").lines()
         assert lines and all("duplicate" in line for line in lines)
 
 

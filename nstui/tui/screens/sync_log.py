@@ -3,37 +3,38 @@ keys that start a sync (r), a dry run (p) or cancel one after its page (x)."""
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from typing import Callable
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Input, RichLog, Select, Static
+from textual.widgets import Input, Select, Static
 
 from nstui.config import DATASETS
 from nstui.engine import events as ev
 from nstui.sanitize import clean
 from nstui.tui.screens.base import BaseScreen
 from nstui.tui.widgets.inputs import FieldInput
+from nstui.tui.widgets.event_log import EventLog
 from nstui.tui.widgets.pickers import Picker
 
-LEVEL_STYLE = {"debug": "dim", "info": "", "warning": "yellow", "error": "bold red"}
 LEVEL_RANK = {"debug": 0, "info": 1, "warning": 2, "error": 3}
-#: Lines drawn in one go (a filter changed, or many events came at once). The
-#: console keeps every event; drawing tens of thousands of lines at once froze
-#: it for seconds.
-DRAWN_AT_ONCE = 1_000
-PER_TICK = 300
+#: How long new events gather before the list draws them: one redraw for a
+#: burst, and none at all while nothing happens.
+BATCH_S = 0.1
+
+
+def parts(event: ev.Event) -> tuple[str, str, str]:
+    """(time, level, message): the one place an event becomes text on screen."""
+    # Text from outside (names, remote errors) escaped: no control character reaches the terminal.
+    return event.at.astimezone().strftime("%H:%M:%S"), event.level, clean(event.message(), 2000)
 
 
 def render(event: ev.Event) -> Text:
-    stamp = event.at.astimezone().strftime("%H:%M:%S")
-    line = Text(f"{stamp} ", style="dim")
-    line.append(f"{event.level:<7} ", style=LEVEL_STYLE[event.level] or "bold")
-    line.append(clean(event.message(), 2000), style=LEVEL_STYLE[event.level])  # text from outside, escaped
-    return line
+    stamp, level, message = parts(event)
+    return Text(f"{stamp} {level:<7} {message}")
 
 
 class SyncLogScreen(BaseScreen):
@@ -58,16 +59,23 @@ class SyncLogScreen(BaseScreen):
             yield Picker([("all data sets", "all")] + [(d, d) for d in DATASETS], id="dataset", allow_blank=False,
                          value="all", compact=True)
             yield FieldInput(placeholder="/ search", id="search", compact=True)
-        yield RichLog(id="log", max_lines=20_000, wrap=False, markup=False, auto_scroll=True)
+        yield EventLog(self.nstui.events, parts, id="log")
         yield self.footer()
 
     def on_mount(self) -> None:
+        self._seen = self.nstui.events.next
+        self._scheduled = False
+        self.nstui.events.on_new(self._wake)
         self.rebuild()
-        self.set_interval(0.1, self.flush)
         self.update_progress()
 
     def on_screen_resume(self) -> None:
-        self.flush()  # what came while another screen was shown; the rest is still drawn
+        self.flush()  # what came while another screen was shown
+
+    def _wake(self) -> None:
+        if not self._scheduled:
+            self._scheduled = True
+            self.set_timer(BATCH_S, self.flush)
 
     # -- filtering -------------------------------------------------------------------
 
@@ -86,32 +94,29 @@ class SyncLogScreen(BaseScreen):
 
         return shown
 
-    def draw(self, events: Iterable[ev.Event], *, follow: bool) -> None:
-        log = self.query_one(RichLog)
-        lines = list(filter(self.matcher(), events))
-        if len(lines) > DRAWN_AT_ONCE:
-            log.write(Text(f"... {len(lines) - DRAWN_AT_ONCE} earlier lines not drawn; "
-                           "filter (l, s) or search (/) to see them", style="dim"), scroll_end=False)
-            lines = lines[-DRAWN_AT_ONCE:]
-        for event in lines:
-            log.write(render(event), scroll_end=False)
-        if follow and lines:
-            log.scroll_end(animate=False, immediate=False)
+    @property
+    def event_log(self) -> EventLog:
+        return self.query_one(EventLog)
 
     def rebuild(self) -> None:
-        self.query_one(RichLog).clear()
-        self.nstui.events.take()
-        self.draw(self.nstui.events.all(), follow=True)
+        """The filters changed: every kept event is looked at again."""
+        store = self.nstui.events
+        shown = self.matcher()
+        self._seen = store.next
+        self.event_log.replace([n for n, event in store.since(store.first) if shown(event)])
+        self.update_progress()
 
     def flush(self) -> None:
-        """Batched writes: one redraw per tick, and at most PER_TICK events
-        (a page's thousand events are drawn over a few ticks, not in one that
-        keeps the keys waiting)."""
-        pending = self.nstui.events.take(PER_TICK)
-        if pending:
-            log = self.query_one(RichLog)
-            # Auto-scroll pauses while the admin has scrolled up.
-            self.draw(pending, follow=log.scroll_offset.y >= log.max_scroll_y - 1)
+        """New events onto the list, in one batch and one redraw."""
+        self._scheduled = False
+        store = self.nstui.events
+        store.woken()
+        if not self.is_current:
+            return  # drawn when the screen is shown again
+        new = store.since(self._seen)
+        self._seen = store.next
+        shown = self.matcher()
+        self.event_log.extend([n for n, event in new if shown(event)])
         self.update_progress()
 
     def update_progress(self) -> None:
@@ -119,7 +124,24 @@ class SyncLogScreen(BaseScreen):
         for name, p in self.nstui.events.progress.items():
             lines.append(f"{name:<10} read {p.read:>7}  written {p.written:>6}  API calls {p.api_calls:>6}  {p.elapsed:6.1f}s")
         state = self.nstui.sync_state()
-        self.query_one("#progress", Static).update(Text("\n".join([state] + lines)))
+        log = self.event_log
+        where = "following new lines" if log.following else "paused: end follows again"
+        lines.append(f"{len(log.rows):,} lines, {where}; enter shows a line in full")
+        text = Text("\n".join([state] + lines))
+        panel = self.query_one("#progress", Static)
+        if getattr(self, "_progress_text", None) != text.plain:  # no redraw when nothing changed
+            self._progress_text = text.plain
+            panel.update(text)
+
+    @on(EventLog.FollowChanged)
+    def _follow_changed(self) -> None:
+        self.update_progress()
+
+    @on(EventLog.Selected)
+    def _detail(self, event: EventLog.Selected) -> None:
+        from nstui.tui.widgets.event_detail import EventDetail
+
+        self.app.push_screen(EventDetail(event.event, lambda e: parts(e)[2]))
 
     @on(Select.Changed)
     def _filter(self) -> None:
@@ -131,17 +153,17 @@ class SyncLogScreen(BaseScreen):
 
     @on(Input.Submitted, "#search")
     def _search_done(self) -> None:
-        self.query_one(RichLog).focus()
+        self.event_log.focus()
 
     def leave_field(self, _field: object) -> None:
-        self.query_one(RichLog).focus()
+        self.event_log.focus()
 
     def action_search(self) -> None:
         self.query_one("#search", Input).focus()
 
     def action_clear_search(self) -> None:
         self.query_one("#search", Input).value = ""
-        self.query_one(RichLog).focus()
+        self.event_log.focus()
 
     def _cycle(self, select_id: str) -> None:
         select = self.query_one(select_id, Select)

@@ -44,7 +44,9 @@ def declared(node: DOMNode) -> list[Binding]:
 def key_rows(app: App, screen: DOMNode) -> list[tuple[str, str, str]]:
     """(keys, what, where) for the screen's own keys, then the console's."""
     rows: list[tuple[str, str, str]] = []
-    for where, node in (("this screen", screen), ("everywhere", app)):
+    focused = getattr(screen, "focused", None)
+    nodes = ([("this screen", focused)] if focused is not None else []) + [("this screen", screen), ("everywhere", app)]
+    for where, node in nodes:
         for binding in declared(node):
             if binding.description:
                 rows.append((key_of(app, binding), binding.description, where))

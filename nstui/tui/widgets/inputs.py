@@ -13,6 +13,11 @@ class FieldInput(Input):
         Binding("escape", "leave", "Leave field", show=True),
     ]
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # A blinking cursor redraws twice a second, over SSH too, for nothing.
+        self.cursor_blink = False
+
     def action_leave(self) -> None:
         leave = getattr(self.screen, "leave_field", None)
         if leave is not None:
