@@ -36,6 +36,16 @@ def add_parsers(sub: Any, config_arg: Callable[[argparse.ArgumentParser], None])
     config_arg(p)
     p.add_argument("--json", action="store_true",
                    help="one JSON object per event on stdout, a summary object after each pass")
+    p.add_argument("--log-level", choices=["debug", "info", "warning", "error"], default="info",
+                   help="least severe log line written (default info; debug: every record)")
+    p.add_argument("--log-format", choices=["text", "json"], default="text",
+                   help="text lines, or one JSON object per line (default text)")
+    p.add_argument("--log-file", type=Path, default=None,
+                   help="append the log to this file (reopened when logrotate moves it); default stderr")
+    p.add_argument("--progress-every", type=float, default=30.0, metavar="SECONDS",
+                   help="a progress line per running data set at most this often (default 30)")
+    p.add_argument("--metrics", metavar="HOST:PORT", default=None,
+                   help="serve Prometheus metrics on /metrics and a health check on /healthz, e.g. 127.0.0.1:9464")
 
     p = sub.add_parser("status", help="per data set: last run, counts, watermark, next due, recent errors")
     config_arg(p)
@@ -304,22 +314,46 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from nstui.cli import EXIT_LOCKED, EXIT_OK
+    from nstui import __version__
+    from nstui.cli import EXIT_BAD_CONFIG, EXIT_LOCKED, EXIT_OK
     from nstui.credentials import CredentialsError
     from nstui.engine import Engine, LockedError
     from nstui.engine import events as ev
+    from nstui.ops import logs
 
     cfg = _load(args)
+    log = logs.configure(args.log_level, args.log_format, args.log_file)
     bus = ev.EventBus()
-    bus.listen(HeadlessLog(sys.stderr, results=sys.stdout, as_json=args.json, dry_run=False))
+    bus.listen(logs.EventLogger(progress_every=args.progress_every))
     if args.json:
+        bus.listen(HeadlessLog(sys.stderr, results=sys.stdout, as_json=True, dry_run=False))
+
         def summary_line(event: ev.Event) -> None:
             if isinstance(event, ev.RunFinished):
                 sys.stdout.write(json.dumps({"event": "summary", **event.summary.to_dict()}) + "\n")
                 sys.stdout.flush()
 
         bus.listen(summary_line)
+    server = None
+    if args.metrics:
+        from nstui.ops.metrics import Metrics, MetricsServer, parse_address
+
+        try:
+            host, port = parse_address(args.metrics)
+        except ValueError as e:
+            print(f"nstui: {e}", file=sys.stderr)
+            return EXIT_BAD_CONFIG
+        metrics = Metrics(cfg)
+        bus.listen(metrics)
+        try:
+            server = MetricsServer(metrics, host, port).start()
+        except OSError as e:
+            print(f"nstui: --metrics {args.metrics}: cannot listen: {e.strerror or e}", file=sys.stderr)
+            return EXIT_BAD_CONFIG
+        log.info("metrics on http://%s:%d/metrics, health check on /healthz", server.host, server.port)
     engine = Engine(cfg, bus=bus)
+    log.info("nstui %s run started: config %s, state %s, data sets %s", __version__, cfg.path, cfg.state_path,
+             ", ".join(engine.enabled()) or "none enabled")
 
     async def go() -> None:
         stop = asyncio.Event()
@@ -329,11 +363,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         asyncio.run(go())
     except LockedError as e:
-        print(f"nstui: {e}", file=sys.stderr)
+        log.error("%s", e)
         return EXIT_LOCKED
     except CredentialsError as e:
-        return _fail_on_credentials(e)
-    print("nstui: stopped", file=sys.stderr)
+        log.error("%s", e)
+        return EXIT_BAD_CONFIG
+    finally:
+        if server is not None:
+            server.stop()
+    log.info("stopped")
     return EXIT_OK
 
 

@@ -80,6 +80,15 @@ class Connections:
             "marketing": sum(self.marketing.calls.values()),
         }
 
+    def counters(self) -> dict[str, int]:
+        """Requests, retries and throttled answers (429) per side, for metrics."""
+        out: dict[str, int] = {}
+        for side, calls in (("netsuite", self.netsuite.calls), ("marketing", self.marketing.calls)):
+            out[f"{side}_calls"] = sum(v for k, v in calls.items() if k not in ("retry", "throttle"))
+            out[f"{side}_retries"] = calls["retry"]
+            out[f"{side}_throttles"] = calls["throttle"]
+        return out
+
 
 @asynccontextmanager
 async def open_connections(cfg: ConfigFile, *, sandboxes: Sandboxes | None = None) -> AsyncIterator[Connections]:

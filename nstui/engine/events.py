@@ -178,6 +178,10 @@ class DatasetFinished(Event):
     kind: ClassVar[str] = "dataset_finished"
     counts: Counts
     seconds: float = 0.0
+    status: str = "ok"  # "ok", "failed" or "cancelled"
+    #: This data set's requests, retries and throttled answers per side
+    #: (netsuite_calls, netsuite_retries, netsuite_throttles, marketing_...).
+    calls: dict[str, int] = field(default_factory=dict)
 
     def message(self) -> str:
         c = self.counts

@@ -127,6 +127,7 @@ class Engine:
         )
         state.start_dataset(run_id, name)
         started = time.monotonic()
+        before = conn.counters()
         self.bus.publish(ev.DatasetStarted(dataset=name, since=_fmt(state.watermark(name))))
         ok = False
         try:
@@ -144,7 +145,11 @@ class Engine:
             summary.dataset_status[name] = status
             summary.dataset_seconds[name] = seconds
             state.finish_dataset(run_id, name, ctx.counts.to_dict(), status)
-            self.bus.publish(ev.DatasetFinished(dataset=name, counts=ctx.counts, seconds=seconds))
+            after = conn.counters()
+            self.bus.publish(ev.DatasetFinished(
+                dataset=name, counts=ctx.counts, seconds=seconds, status=status,
+                calls={k: after[k] - before.get(k, 0) for k in after},
+            ))
         return ctx.counts, ok and ctx.counts.errors == 0
 
     # -- the polling loop --------------------------------------------------
