@@ -39,7 +39,7 @@ class FaultLayer:
     seed: int = 0
     kinds: tuple[str, ...] = KINDS
     #: The clients' deadline: a hang or a drip lasts past it.
-    deadline: float = 0.3
+    deadline: float = 0.2
     #: The clients' body cap in bytes: an oversized answer is past it.
     max_bytes: int = 1 << 20
     injected: Counter = field(default_factory=Counter)
@@ -147,6 +147,7 @@ class Served:
     def __init__(self, app: Any):
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"

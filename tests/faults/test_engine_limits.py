@@ -1,0 +1,58 @@
+"""Two ways the engine's end state depends on the order things happened in,
+found by the fault suite (a data set that failed part-way changes that
+order). Marked xfail(strict): when the engine is fixed they pass, and the
+marks must go (so must the exclusions in conftest.compare/view)."""
+
+from __future__ import annotations
+
+import pytest
+
+from nstui.config import ConfigFile
+from nstui.connections import open_sandboxes
+from nstui.engine import Engine
+
+from .conftest import embedded_config
+
+
+@pytest.fixture
+def embedded(tmp_path):
+    cfg = ConfigFile.load(embedded_config(tmp_path, records=20, page_size=50, seed=20))
+    boxes = open_sandboxes(cfg)
+    yield cfg, boxes
+    boxes.close()
+
+
+@pytest.mark.xfail(strict=True, reason="engine: an order skipped because its contact did not exist yet is never "
+                                       "read again (the orders watermark passed it)")
+async def test_orders_skipped_for_a_missing_contact_are_sent_once_it_exists(embedded):
+    cfg, boxes = embedded
+    engine = Engine(cfg, sandboxes=boxes)
+    first = await engine.run_once(["orders"])  # as when the customers pass failed before it
+    assert first.datasets["orders"].skipped_total > 0
+    await engine.run_once(["customers", "contacts"])
+    await engine.run_once(["orders"])
+    orders = {k for k, _ in boxes.marketing.insight_records("Orders")}
+    assert len(orders) >= first.datasets["orders"].skipped_total
+
+
+@pytest.mark.xfail(strict=True, reason="engine: when a customer and a contact share an email, the one synced "
+                                       "first keeps the link (contacts have no sales stage to compare)")
+async def test_the_link_of_a_shared_email_does_not_depend_on_the_order_of_passes(tmp_path):
+    owners = []
+    for order, name in ((["customers", "contacts"], "a"), (["contacts", "customers"], "b")):
+        folder = tmp_path / name
+        folder.mkdir()
+        cfg = ConfigFile.load(embedded_config(folder, records=40, page_size=50, seed=5))
+        boxes = open_sandboxes(cfg)
+        try:
+            engine = Engine(cfg, sandboxes=boxes)
+            for dataset in order:
+                await engine.run_once([dataset])
+            ns = boxes.netsuite.dump()
+            shared = ({(r.get("email") or "").lower() for r in ns["customer"]}
+                      & {(r.get("email") or "").lower() for r in ns["contact"]}) - {""}
+            assert shared
+            owners.append({e: (boxes.marketing.contact(e) or {}).get("lists") for e in sorted(shared)})
+        finally:
+            boxes.close()
+    assert owners[0] == owners[1]
