@@ -392,10 +392,10 @@ class StateStore:
         """Committed with the state the writes left (same transaction)."""
         self.db.executemany("DELETE FROM intent WHERE id = ?", ((i,) for i in ids))
 
-    def pending_intents(self, dataset: str) -> list[tuple[int, str, dict[str, Any]]]:
-        """Intents of an earlier run whose outcome was never committed: (id, key, step)."""
-        return [(r["id"], r["key"], json.loads(r["step"])) for r in self.db.execute(
-            "SELECT id, key, step FROM intent WHERE dataset = ? ORDER BY id", (dataset,))]
+    def pending_intents(self, dataset: str) -> list[tuple[int, str, dict[str, Any], datetime]]:
+        """Intents of an earlier run whose outcome was never committed: (id, key, step, when)."""
+        return [(r["id"], r["key"], json.loads(r["step"]), parse_iso(r["at"]) or utcnow()) for r in self.db.execute(
+            "SELECT id, key, step, at FROM intent WHERE dataset = ? ORDER BY id", (dataset,))]
 
     def count_intents(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM intent").fetchone()[0]

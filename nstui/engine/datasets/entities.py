@@ -40,7 +40,9 @@ from nstui.engine.datasets.ops import (
     Unsuppress,
     Upsert,
 )
+from nstui.engine.datasets.intents import reconcile_intents
 from nstui.engine.datasets.marketing_changes import MarketingSideChanges
+from nstui.engine.datasets.planned import planned_contact
 from nstui.engine.datasets.netsuite_fields import MOBILE, STAGE_LISTS, rest_body, to_marketing_value
 from nstui.engine.datasets.platform_view import PlatformContacts
 from nstui.engine.errors import SafetyStop
@@ -203,6 +205,7 @@ class EntityPass(MarketingSideChanges):
     async def _run(self) -> None:
         ctx = self.ctx
         await self.ensure_lists()
+        await reconcile_intents(ctx)
         self.links_at_start = self.state.count_links(self.record_type)
         since = self.state.watermark(ctx.dataset)
         overlap = self.model.engine.watermark_overlap
@@ -286,6 +289,8 @@ class EntityPass(MarketingSideChanges):
             await breathe(i)
             self.reconcile(rec, plan, old_links.get(rec.id), links, contacts, subs.get(rec.id, []),
                            shadows.get(rec.email or "", {}), written)
+        if self.optins_on:
+            self.expect_statuses(plan, contacts)
         writes_started = ctx.clock()
         await plan.execute()
         for rec in recs:
@@ -306,6 +311,21 @@ class EntityPass(MarketingSideChanges):
                 link = self.state.link_by_email(email)
                 if link is not None and link.contact_id != contact.contact_id:
                     self.state.save_link(email, link.party, contact.contact_id)
+
+    def expect_statuses(self, plan: Plan, contacts: dict[str, MarketingContact]) -> None:
+        """The marketing status each record's writes leave, committed with them:
+        the read-back after the writes replaces it with what the platform says,
+        but an interrupted run's writes are settled (``intents.py``) with it,
+        so a contact's own later change still differs from it."""
+        now = self.ctx.clock()
+        last: dict[str, Step] = {}
+        for step in plan.steps:
+            if step.op is not None and step.op.side == "marketing":
+                last[step.key] = step
+        for email, step in last.items():
+            after = planned_contact(email, contacts.get(email), plan.ops_for(email), now)
+            if after is not None:
+                step.commit += (SetShadow(email, "status:mk", [after.status, after.suppressed]),)
 
     async def take_snapshot(self, from_: str, where: str, since: datetime | None) -> None:
         """First run: how many NetSuite records the pass will read decides

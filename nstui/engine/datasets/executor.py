@@ -170,7 +170,7 @@ async def execute(ctx: PassContext, plan: Plan) -> set[str]:
             refused = await target.bulk(group, [s.op for s in steps])
         except REMOTE_ERRORS as e:
             for s in steps:
-                fail(s, _describe(e), True)
+                fail(s, _describe(e), maybe_applied(e))
             continue
         by_key = {s.key: s for s in steps}
         for key, reason in refused.items():
@@ -187,7 +187,7 @@ async def execute(ctx: PassContext, plan: Plan) -> set[str]:
             try:
                 created = await target.single(step.op)
             except REMOTE_ERRORS as e:  # one record's failure never stops the page
-                fail(step, _describe(e), True)
+                fail(step, _describe(e), maybe_applied(e))
                 continue
             ctx.window("write")
         for event in step.events:
@@ -218,6 +218,13 @@ async def execute(ctx: PassContext, plan: Plan) -> set[str]:
     if finished:
         ctx.state.intents_done(finished)
     return set(failed)
+
+
+def maybe_applied(e: Exception) -> bool:
+    """A refusal (4xx) left nothing behind; any other failure (no answer, a
+    5xx after the retries, an answer we could not read) may have been applied."""
+    status = getattr(e, "status", 0) or 0
+    return not 400 <= status < 500
 
 
 def _describe(e: Exception) -> str:

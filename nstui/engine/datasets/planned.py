@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Iterable
 
 from nstui.engine.datasets.ops import (
+    MARKETING_CONTACT_OPS,
     DeleteContact,
     ListAdd,
     ListRemove,
@@ -52,6 +53,8 @@ def planned_contact(email: str, before: MarketingContact | None, ops: Iterable[O
     """``before`` (None: not on the platform) after the operations for ``email``."""
     contact = before
     for op in ops:
+        if not isinstance(op, MARKETING_CONTACT_OPS):
+            continue
         if isinstance(op, DeleteContact):
             contact = None
             continue
@@ -89,3 +92,31 @@ def planned_contact(email: str, before: MarketingContact | None, ops: Iterable[O
         opted_out = contact.status in OPTED_OUT and not contact.suppressed
         contact.suppressed_lists = set(contact.lists) if opted_out else set()
     return contact
+
+
+def effect_present(op: Op, contact: MarketingContact | None, now: datetime) -> bool:
+    """Whether the platform already shows what ``op`` does to ``contact``:
+    carrying it out again would change nothing we sync (an interrupted run's
+    write reached the platform)."""
+    from nstui.engine.rules.merge import canon
+
+    if isinstance(op, DeleteContact):
+        return contact is None
+    if contact is None:
+        return False
+    after = planned_contact(contact.email, contact, [op], now)
+    assert after is not None
+    return (
+        (after.status, after.suppressed) == (contact.status, contact.suppressed)
+        and set(after.lists) == set(contact.lists)
+        and after.mobile_number == contact.mobile_number
+        and {k: canon(v) for k, v in after.data_fields.items()} == {k: canon(v) for k, v in contact.data_fields.items()}
+    )
+
+
+def subscribes(op: Op) -> bool:
+    """An operation that mails someone more (never retried for a contact who
+    opted out after it was decided)."""
+    if isinstance(op, Upsert):
+        return op.write.status is not None and op.write.status != "unsubscribed" and not op.write.suppressed
+    return isinstance(op, (Unsuppress, Resubscribe, ListAdd))

@@ -17,6 +17,7 @@ from typing import Any
 
 from nstui.engine import events as ev
 from nstui.engine.datasets.base import PassContext, Plan, breathe
+from nstui.engine.datasets.intents import reconcile_intents
 from nstui.engine.datasets.ops import InsightDelete, InsightUpsert, SetDigest, Step
 from nstui.engine.rules.emails import normalize_email
 from nstui.netsuite.suiteql import quote, ts
@@ -57,6 +58,7 @@ class RecordPass:
         ctx = self.ctx
         if not ctx.dry_run:
             await self.mk.ensure_collection(self.collection, scope=self.scope)  # type: ignore[arg-type]
+        await reconcile_intents(ctx)
         since = self.state.watermark(ctx.dataset)
         overlap = self.model.engine.watermark_overlap
         select, from_, where = self.query()
