@@ -114,7 +114,7 @@ _VOLATILE = ("date", "modified", "updated", "created", "changed", "stamp", "link
 
 def _plain(row: dict[str, Any]) -> str:
     return json.dumps({k: v for k, v in row.items()
-                       if k not in ("id", "contact_id", "nkey", "entity") and not any(x in k for x in _VOLATILE)},
+                       if k not in ("id", "contact_id", "nkey", "entity", "externalid") and not any(x in k for x in _VOLATILE)},
                       sort_keys=True, default=str)
 
 

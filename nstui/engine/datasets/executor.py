@@ -116,7 +116,7 @@ class Remote:
             await self.ns.set_campaign_subscription(op.record_type, op.record_id,  # type: ignore[arg-type]
                                                     op.subscription_id, op.subscribed)
         elif isinstance(op, NetSuiteCreate):
-            return int(await self.ns.create_record(op.record_type, op.body))
+            return int(await self.ns.create_record(op.record_type, op.body, external_id=op.external_id))
         else:  # pragma: no cover - a new operation without its call
             raise TypeError(f"no remote call for {op!r}")
         return None

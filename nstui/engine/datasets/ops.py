@@ -130,10 +130,20 @@ class NetSuiteSetSubscription(Op):
 
 @dataclass(frozen=True)
 class NetSuiteCreate(Op):
+    """A new record, upserted by an external ID derived from the record type
+    and email: carried out again (a lost answer, a resumed intent), it finds
+    the record the first try made instead of making a second."""
+
     kind: ClassVar[str] = "netsuite_create"
     side: ClassVar[str] = "netsuite"
     record_type: str = "contact"
     body: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def external_id(self) -> str:
+        import hashlib
+
+        return "nstui-" + hashlib.sha256(f"{self.record_type}:{self.key}".encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
