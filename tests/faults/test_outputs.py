@@ -53,7 +53,7 @@ async def test_no_credential_and_no_raw_escape_in_any_output(make_world, figures
         await pilot.press("4", "r")
         await pilot.app.workers.wait_for_complete()
         await pilot.pause(0.3)
-        log_lines = "\n".join(str(line.text) for line in app.screen.query_one("#log").lines)
+        log_lines = "\n".join(app.screen.query_one("#log").lines())
         outputs["console log"] = log_lines.encode()
         outputs["console screen"] = app.export_screenshot().encode()
 
