@@ -11,6 +11,7 @@ from pathlib import Path
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.content import Content
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
@@ -63,8 +64,12 @@ class NstuiApp(App[int]):
         Binding("ctrl+q", "quit_app", "Quit", id="quit-ctrl", show=False, priority=True),
     ]
 
-    def __init__(self, config_path: Path, *, theme: str | None = None, watch_hangup: bool = False):
+    def __init__(self, config_path: Path, *, theme: str | None = None, watch_hangup: bool = False,
+                 colors: str | None = None):
         super().__init__()
+        #: "16", "256" or "truecolor": what the terminal shows (TERM=xterm over SSH: 16).
+        self.color_depth = colors or {"standard": "16", "windows": "16", "256": "256"}.get(
+            self.console.color_system or "", "truecolor")
         self.watch_hangup = watch_hangup
         self.hung_up = False
         self.session = Session(config_path)
@@ -81,7 +86,7 @@ class NstuiApp(App[int]):
     # -- start-up ------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        for theme in load_themes():
+        for theme in load_themes(self.color_depth):
             self.register_theme(theme)
         wanted = self._requested_theme or self.session.model.tui.theme
         for name in (wanted, "nstui-dark", "textual-dark"):
@@ -129,6 +134,10 @@ class NstuiApp(App[int]):
         mark = " [modified]" if self.session.dirty else ""
         self.title = f"nstui - {self.session.cfg.path.name}{mark}"
         self.sub_title = "unsaved changes: ctrl+s saves" if mark else ""
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        # Textual dims the sub-title ("unsaved changes: ctrl+s saves") to 2:1 on a light header.
+        return Content.assemble(Content(title), " - ", Content(sub_title)) if sub_title else Content(title)
 
     def watch_theme(self, theme: str) -> None:
         # The choice is remembered in the config (saved with ctrl+s).

@@ -22,13 +22,18 @@ def theme_dirs() -> list[Traversable]:
     return [BUILTIN_DIR, Path(platformdirs.user_config_dir("nstui")) / "themes"]
 
 
-def load_themes() -> list[Theme]:
+def load_themes(colors: str = "truecolor") -> list[Theme]:
+    """The themes; on a 16-colour terminal (``colors == "16"``) a theme's
+    ``[colors16]`` table replaces its colours with ones that survive the
+    terminal's 16 (a 256-colour grey can become the same grey as its text)."""
     themes = []
     for folder in theme_dirs():
         entries = sorted(folder.iterdir(), key=lambda e: e.name) if folder.is_dir() else []
         for path in (e for e in entries if e.name.endswith(".toml")):
             try:
                 data = tomllib.loads(path.read_text(encoding="utf-8"))
+                if colors == "16" and isinstance(data.get("colors16"), dict):
+                    data = {**data, **data["colors16"]}
                 themes.append(Theme(**{k: v for k, v in data.items() if k in FIELDS}))
             except (OSError, tomllib.TOMLDecodeError, TypeError, ValueError):
                 continue  # a broken user theme must not keep the console from opening

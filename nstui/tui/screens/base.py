@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
+from rich.style import Style
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer, Header
@@ -48,6 +49,11 @@ class BaseScreen(Screen[None]):
         if done:
             self.notify(done, timeout=3)
         return None
+
+    def tone(self, name: str) -> Style:
+        """The theme's text colour for ``name`` (success, warning, error, muted):
+        fixed colour names ("yellow") read at 2:1 on a light background."""
+        return Style(color=self.app.theme_variables.get(f"text-{name}"))
 
     def header(self) -> Header:
         return Header(show_clock=False, icon="")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.style import Style
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -84,15 +85,14 @@ class ConnectionScreen(BaseScreen):
         text.append(f"  lists: {mk.list_name('Customers')}\n  catalog: {mk.catalog_name}\n")
         return text
 
-    @staticmethod
-    def _env_line(names: list[str], mode: str) -> Text:
+    def _env_line(self, names: list[str], mode: str) -> Text:
         text = Text("  ")
         for name, is_set in env_status(names).items():
             text.append(f"{name} ", style="")
-            text.append("set" if is_set else "not set", style="green" if is_set else "yellow")
+            text.append("set" if is_set else "not set", style=self.tone("success" if is_set else "warning"))
             text.append("  ")
         if mode == "sandbox" and not all(env_status(names).values()):
-            text.append("(sandbox credentials are used)", style="dim")
+            text.append("(sandbox credentials are used)", style=self.tone("muted"))
         text.append("\n")
         return text
 
@@ -162,11 +162,11 @@ class ConnectionScreen(BaseScreen):
     @work(exclusive=True, group="connection-test", exit_on_error=False)
     async def test(self, side: str) -> None:
         result = self.query_one("#test-result", Static)
-        result.update(Text(f"Testing {side}...", style="dim"))
+        result.update(Text(f"Testing {side}...", style=self.tone("muted")))
         try:
             text = await self.nstui.ping(side)
         except Exception as e:  # the message is the client's: names the account, never a secret
-            result.update(Text(f"{side}: {e}", style="bold red"))
+            result.update(Text(f"{side}: {e}", style=self.tone("error") + Style(bold=True)))
             self.notify(str(e), title=f"{side} connection failed", severity="error")
             return
-        result.update(Text(text, style="green"))
+        result.update(Text(text, style=self.tone("success")))

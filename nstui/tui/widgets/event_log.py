@@ -143,7 +143,7 @@ class EventLog(ScrollView, can_focus=True):
             stamp, level, message = self.parts(event)
             style = {"warning": "event-log--warning", "error": "event-log--error"}.get(event.level)
             text = Text(no_wrap=True, overflow="ellipsis", end="")
-            text.append(f"{stamp} ", style=self.get_component_rich_style("event-log--stamp", partial=True))
+            text.append(f"{stamp} ", style=Style(color=self.get_component_rich_style("event-log--stamp").color))
             level_style = self.get_component_rich_style("event-log--level", partial=True)
             if style:
                 level_style += self.get_component_rich_style(style, partial=True)
