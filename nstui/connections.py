@@ -75,16 +75,19 @@ class Connections:
     sandboxes: Sandboxes | None
 
     def api_calls(self) -> dict[str, int]:
+        """Requests sent per side, retries included (``calls`` counts each
+        call by kind once, its retries under "retry", 429s also under "throttle")."""
         return {
-            "netsuite": sum(self.netsuite.calls.values()),
-            "marketing": sum(self.marketing.calls.values()),
+            "netsuite": sum(v for k, v in self.netsuite.calls.items() if k != "throttle"),
+            "marketing": sum(v for k, v in self.marketing.calls.items() if k != "throttle"),
         }
 
     def counters(self) -> dict[str, int]:
-        """Requests, retries and throttled answers (429) per side, for metrics."""
+        """Requests sent (retries included), retries and throttled answers (429) per side, for metrics."""
         out: dict[str, int] = {}
+        sent = self.api_calls()
         for side, calls in (("netsuite", self.netsuite.calls), ("marketing", self.marketing.calls)):
-            out[f"{side}_calls"] = sum(v for k, v in calls.items() if k not in ("retry", "throttle"))
+            out[f"{side}_calls"] = sent[side]
             out[f"{side}_retries"] = calls["retry"]
             out[f"{side}_throttles"] = calls["throttle"]
         return out

@@ -2,7 +2,8 @@
 v2 address books and suppressions) behind Bronto's contact model.
 
 HTTP basic auth with the API user, the regional base URL; 429 and 5xx are
-retried with backoff honouring ``Retry-After`` / ``X-RateLimit-Reset``; other
+retried by the policy both clients share (``nstui/retry.py``), the wait taken
+from ``Retry-After`` / ``X-RateLimit-Reset`` when the platform sends one; other
 4xx are raised as typed errors with the platform's message. Requests are
 counted by kind. The client does not know whether it talks to Dotdigital or
 to the embedded sandbox.
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import random
+import logging
 import time
 from collections import Counter
 from datetime import datetime, timezone
@@ -29,8 +30,11 @@ from nstui.marketing import wire
 from nstui.marketing.errors import MarketingError, MarketingServerError, from_response
 from nstui.marketing.model import ContactWrite, ImportReport, MarketingContact, MarketingList, OptOut
 from nstui.marketing.statuses import from_wire, to_wire
+from nstui.retry import TRANSIENT_ERRORS, Backoff, RetryLater, describe, retryable_status, retrying
 from nstui.sanitize import clean
 from nstui.server_clock import ServerClock
+
+log = logging.getLogger("nstui.marketing")
 
 V2_PAGE = 1000  # the v2 `select` maximum
 V3_PAGE = 1000
@@ -50,18 +54,6 @@ def _utc(dt: datetime | None) -> datetime | None:
     if dt is None:
         return None
     return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
-
-
-class Backoff:
-    """Exponential backoff with full jitter; the platform's reset wins."""
-
-    def __init__(self, base: float = 0.5, cap: float = 30.0):
-        self.base, self.cap = base, cap
-
-    def delay(self, attempt: int, hinted: float | None) -> float:
-        if hinted is not None:
-            return min(max(hinted, 0.0), 300.0)
-        return random.uniform(0, min(self.cap, self.base * 2 ** attempt))
 
 
 def _hint(response: httpx.Response) -> float | None:
@@ -159,33 +151,37 @@ class MarketingClient:
 
     async def _send(self, kind: str, method: str, path: str, *, ok_404: bool = False, **kw: Any) -> httpx.Response | None:
         what = f"{method} {path.split('?')[0]}"
-        attempt = 0
-        while True:
-            self.calls[kind] += 1
-            if attempt:
-                self.calls["retry"] += 1
-            try:
-                response = await http_guard.fetch(self._http, method, path, deadline=self.cfg.timeout_s,
-                                                  max_bytes=self._max_bytes, **kw)
-                self.server_clock.observe(response)
-            except http_guard.ForeignOrigin as e:
-                raise MarketingError(f"{self._host}: {what}: {e}") from None
-            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as e:
-                if attempt >= self.cfg.max_retries:
-                    raise MarketingServerError(f"{self._host}: {what} failed: {e.__class__.__name__}") from None
-                await self._sleep(self.backoff.delay(attempt, None))
-                attempt += 1
-                continue
-            if response.status_code == 429 or response.status_code >= 500:
-                if attempt < self.cfg.max_retries:
-                    await self._sleep(self.backoff.delay(attempt, _hint(response)))
-                    attempt += 1
-                    continue
-            if response.status_code == 404 and ok_404:
-                return None
-            if response.status_code >= 300:  # a redirect is not followed: an API answers
-                raise from_response(response, what=what, host=self._host, credential_names=self._credential_names)
-            return response
+        self.calls[kind] += 1
+        response: httpx.Response | None = None
+        try:
+            async for attempt in retrying(max_retries=self.cfg.max_retries, backoff=self.backoff,
+                                          sleep=self._sleep, on_retry=functools.partial(self._on_retry, what)):
+                with attempt:
+                    try:
+                        response = await http_guard.fetch(self._http, method, path, deadline=self.cfg.timeout_s,
+                                                          max_bytes=self._max_bytes, **kw)
+                    except http_guard.ForeignOrigin as e:
+                        raise MarketingError(f"{self._host}: {what}: {e}") from None
+                    self.server_clock.observe(response)
+                    if response.status_code == 429:
+                        self.calls["throttle"] += 1
+                    if retryable_status(response.status_code):
+                        raise RetryLater(response, _hint(response))
+        except RetryLater as e:  # still "later" after the retries
+            response = e.response
+        except TRANSIENT_ERRORS as e:
+            raise MarketingServerError(f"{self._host}: {what} failed: {e.__class__.__name__}") from None
+        assert response is not None
+        if response.status_code == 404 and ok_404:
+            return None
+        if response.status_code >= 300:  # a redirect is not followed: an API answers
+            raise from_response(response, what=what, host=self._host, credential_names=self._credential_names)
+        return response
+
+    def _on_retry(self, what: str, number: int, failure: BaseException, wait: float) -> None:
+        self.calls["retry"] += 1
+        log.debug("%s: %s answered %s; retry %d of %d in %.2fs",
+                  self._host, what, describe(failure), number, self.cfg.max_retries, wait)
 
     async def _json(self, kind: str, method: str, path: str, model: type[BaseModel] | Any, **kw: Any) -> Any:
         response = await self._send(kind, method, path, **kw)

@@ -10,6 +10,7 @@ same JSON.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 import uuid
@@ -40,7 +41,7 @@ from nstui.netsuite.models import (
     EntityType,
     SubscriptionState,
 )
-from nstui.netsuite.retry import TRANSIENT_ERRORS, Backoff, retry_after, retryable_status
+from nstui.retry import TRANSIENT_ERRORS, Backoff, RetryLater, describe, retry_after, retryable_status, retrying
 from nstui.netsuite.suiteql import LITERAL_FORMAT, column, parse_ts, quote, ts
 from nstui.server_clock import ServerClock
 from nstui.sqlfilter import FilterError, validate_filter
@@ -124,39 +125,37 @@ class NetSuiteClient:
         The slot is held only while the request is in flight, not while
         backing off, so a waiting retry never blocks another request."""
         self.calls[kind] += 1
-        attempt = 0
-        while True:
-            failure: Exception | None = None
-            response: httpx.Response | None = None
-            async with self._slots:
-                try:
-                    response = await http_guard.fetch(self._http, method, path, deadline=self.cfg.timeout_s,
-                                                      max_bytes=self._max_bytes, params=params, json=json,
-                                                      headers=headers)
-                except TRANSIENT_ERRORS as e:
-                    failure = e
-                except http_guard.ForeignOrigin as e:
-                    raise NetSuiteBadAnswer(f"NetSuite account {self.realm}: {what}: {e}", realm=self.realm) from None
-            if response is not None:
-                self.server_clock.observe(response)
-                if response.status_code < 300:
-                    return response
-                if not retryable_status(response.status_code) or attempt >= self.cfg.max_retries:
-                    raise from_response(response, realm=self.realm, what=what,
-                                        credential_names=self._credential_names)
-                wait = self.backoff.delay(attempt + 1, retry_after(response.headers.get("Retry-After")))
-                reason = f"{response.status_code}"
-            else:
-                assert failure is not None
-                if attempt >= self.cfg.max_retries:
-                    raise from_transport(failure, realm=self.realm, what=what) from None
-                wait = self.backoff.delay(attempt + 1)
-                reason = type(failure).__name__
-            attempt += 1
-            self.calls["retry"] += 1
-            log.debug("NetSuite %s: %s answered %s; retry %d of %d in %.2fs",
-                      self.realm, what, reason, attempt, self.cfg.max_retries, wait)
-            await self._sleep(wait)
+        response: httpx.Response | None = None
+        try:
+            async for attempt in retrying(max_retries=self.cfg.max_retries, backoff=self.backoff,
+                                          sleep=self._sleep, on_retry=functools.partial(self._on_retry, what)):
+                with attempt:
+                    async with self._slots:
+                        try:
+                            response = await http_guard.fetch(
+                                self._http, method, path, deadline=self.cfg.timeout_s, max_bytes=self._max_bytes,
+                                params=params, json=json, headers=headers)
+                        except http_guard.ForeignOrigin as e:
+                            raise NetSuiteBadAnswer(f"NetSuite account {self.realm}: {what}: {e}",
+                                                    realm=self.realm) from None
+                    self.server_clock.observe(response)
+                    if response.status_code == 429:
+                        self.calls["throttle"] += 1
+                    if retryable_status(response.status_code):
+                        raise RetryLater(response, retry_after(response.headers.get("Retry-After")))
+        except RetryLater as e:  # still "later" after the retries
+            response = e.response
+        except TRANSIENT_ERRORS as e:
+            raise from_transport(e, realm=self.realm, what=what) from None
+        assert response is not None
+        if response.status_code >= 300:
+            raise from_response(response, realm=self.realm, what=what, credential_names=self._credential_names)
+        return response
+
+    def _on_retry(self, what: str, number: int, failure: BaseException, wait: float) -> None:
+        self.calls["retry"] += 1
+        log.debug("NetSuite %s: %s answered %s; retry %d of %d in %.2fs",
+                  self.realm, what, describe(failure), number, self.cfg.max_retries, wait)
 
     # -- SuiteQL -------------------------------------------------------------
 
