@@ -70,6 +70,10 @@ def add_parsers(sub: Any, config_arg: Callable[[argparse.ArgumentParser], None])
     config_arg(s)
     s.add_argument("--json", action="store_true", help="as JSON (the only format)")
 
+    from nstui.commands import why
+
+    why.add_parser(sub, config_arg)
+
 
 def dispatch(args: argparse.Namespace) -> int:
     from nstui.cli import CliError
@@ -81,10 +85,17 @@ def dispatch(args: argparse.Namespace) -> int:
         "status": cmd_status,
         "demo": cmd_demo,
         "sandbox": cmd_sandbox,
+        "why": _why,
     }.get(args.command)
     if handler is None:
         raise CliError(f"unknown command {args.command!r}; see `nstui --help`")
     return handler(args)
+
+
+def _why(args: argparse.Namespace) -> int:
+    from nstui.commands.why import cmd_why
+
+    return cmd_why(args)
 
 
 def _load(args: argparse.Namespace) -> ConfigFile:

@@ -76,9 +76,21 @@ CREATE TABLE intent (
 CREATE INDEX intent_dataset ON intent (dataset);
 """
 
+# Version 3: the consent history `nstui why` reads: per contact and scope
+# (global, or list:<name>), what each side said, the rule that fired, what was
+# written, by which run. Appended by the engine, committed with the record's writes.
+CONSENT_HISTORY = """
+CREATE TABLE consent_history (
+    id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL, at TEXT NOT NULL, email TEXT NOT NULL,
+    dataset TEXT NOT NULL, scope TEXT NOT NULL, netsuite TEXT NOT NULL DEFAULT '',
+    marketing TEXT NOT NULL DEFAULT '', rule TEXT NOT NULL DEFAULT '', written TEXT NOT NULL DEFAULT '');
+CREATE INDEX consent_history_email ON consent_history (email);
+"""
+
 MIGRATIONS: list[Migration] = [
     SCHEMA_V1,
     INTENT_LOG,
+    CONSENT_HISTORY,
 ]
 
 
@@ -399,6 +411,20 @@ class StateStore:
 
     def count_intents(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM intent").fetchone()[0]
+
+    # -- consent history (`nstui why`) ---------------------------------------
+
+    def add_consent(self, run_id: int, email: str, dataset: str, scope: str, *, netsuite: str = "",
+                    marketing: str = "", rule: str = "", written: str = "", at: str | None = None) -> None:
+        self.db.execute(
+            "INSERT INTO consent_history (run_id, at, email, dataset, scope, netsuite, marketing, rule, written) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (run_id, at or iso(utcnow()), email, dataset, scope, netsuite, marketing, rule, written),
+        )
+
+    def consent_history(self, email: str) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.db.execute(
+            "SELECT * FROM consent_history WHERE email = ? ORDER BY id", (email,))]
 
     # -- refused changes ---------------------------------------------------
 

@@ -392,7 +392,10 @@ async def test_opt_in_status_kept_in_a_field(make_env):
 async def test_campaign_subscription_directions(make_env, direction, ns_sub, mk_member, expect_ns, expect_mk):
     env = make_env(newsletter_direction=direction)
     cid = add_customer(env, "sub@example.com")
-    # The contact exists on both sides first, without the subscription.
+    # The contact exists on both sides first, without the subscription (the
+    # sandbox ticks subscribed-by-default ones on creation: untick it first,
+    # or the removal below would be an opt-out, which no direction refills).
+    subscribe(env, cid, "Newsletter", False)
     await env.sync("customers")
     subscribe(env, cid, "Newsletter", ns_sub)
     if mk_member:

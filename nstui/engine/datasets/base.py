@@ -19,6 +19,7 @@ from nstui.config import ConfigFile
 from nstui.connections import Connections
 from nstui.engine import events as ev
 from nstui.engine.datasets.ops import Op, Step
+from nstui.engine.rules.watermark import advance
 from nstui.engine.state import StateStore, parse_iso
 
 
@@ -64,10 +65,15 @@ class PassContext:
 
     def page_done(self, page: list[dict[str, Any]]) -> None:
         """The page's writes are done on both sides: advance the watermark to
-        its newest row and commit it with the page's state, in one transaction."""
+        its newest row (never beyond NetSuite's own now minus the overlap: a row
+        stamped in the future must not hide the edits made before its stamp)
+        and commit it with the page's state, in one transaction."""
         times = [t for t in (parse_iso(r.get("lastmodified_iso")) for r in page) if t]
-        if times:
-            self.state.set_watermark(self.dataset, max(times))
+        current = self.state.watermark(self.dataset)
+        mark = advance(current, max(times) if times else None, self.conn.netsuite.server_clock.now(),
+                       self.cfg.model.engine.watermark_overlap)
+        if mark is not None and mark != current:
+            self.state.set_watermark(self.dataset, mark)
         self.state.checkpoint()
         self.window("commit")
         self.progress()

@@ -25,6 +25,7 @@ from nstui.config import ADDRESS_FIELDS, WRITES_NETSUITE, EntityDatasetConfig
 from nstui.engine import events as ev
 from nstui.engine.datasets.base import PassContext, Plan, breathe, planned
 from nstui.engine.datasets.ops import (
+    RecordConsent,
     DeleteContact,
     DropLink,
     ListAdd,
@@ -48,9 +49,13 @@ from nstui.engine.datasets.platform_view import PlatformContacts
 from nstui.engine.errors import SafetyStop
 from nstui.engine.rules.duplicates import Party, link_decision, name_key
 from nstui.engine.rules.emails import normalize_email
-from nstui.engine.rules.merge import NO_SHADOW, merge_field
+from nstui.engine.rules.consent import GLOBAL, join_refused, list_scope
+from nstui.engine.rules.merge import NO_SHADOW, merge_field, merge_subscription
+from nstui.engine.rules.watermark import platform_mark, read_from
 from nstui.engine.rules.phones import to_e164
 from nstui.engine.rules.status import (
+    NOTHING,
+    NS_STATUS_NAMES,
     NS_OPTED_OUT,
     SOFT_OPT_OUT,
     MarketingState,
@@ -90,6 +95,10 @@ class Outcome:
     #: Reported with the contact's upsert (a list joined, a status set by it).
     events: list[ev.Event] = field(default_factory=list)
     counts: list[str] = field(default_factory=list)
+    #: Why no consent list (mapped or opt-in) may be joined in this pass (None: it may).
+    join_refused: str | None = None
+    #: Consent history rows (``nstui why``), committed with the record's writes.
+    consent: list[RecordConsent] = field(default_factory=list)
 
 
 class EntityPass(MarketingSideChanges):
@@ -207,23 +216,29 @@ class EntityPass(MarketingSideChanges):
         await self.ensure_lists()
         await reconcile_intents(ctx)
         self.links_at_start = self.state.count_links(self.record_type)
-        since = self.state.watermark(ctx.dataset)
+        stored = self.state.watermark(ctx.dataset)
         overlap = self.model.engine.watermark_overlap
         mk_since = self.state.watermark(ctx.dataset, "marketing")
-        mk_started = ctx.clock()
+        # The platform's own clock (the Date of its answer to ensure_lists), not
+        # ours: a local clock an hour fast must not skip the next hour of opt-outs.
+        mk_started = platform_mark(self.mk.server_clock.now(), ctx.clock())
+        ns_now = await self.netsuite_now()
         # NetSuite's times have one-second resolution: a row stamped within the
         # last seconds may change again in the same second, so it is never
         # taken as settled (seen) and is processed again next time.
-        self.settled_before = mk_started - self.skew - timedelta(seconds=1)
+        self.settled_before = (ns_now or ctx.clock()) - self.skew - timedelta(seconds=1)
+        # Read from the watermark minus the overlap, never from beyond NetSuite's
+        # own now (a watermark a clock jump left in the future).
+        read_since = read_from(stored, ns_now, overlap)
         touched = self.touched = set(self.state.pending(ctx.dataset))
         if mk_since is not None:
             touched |= await self.marketing_changes(mk_since - overlap)
         select, from_, where = self.select()
         if mk_since is None:
-            await self.take_snapshot(from_, where, since - overlap if since else None)
+            await self.take_snapshot(from_, where, read_since)
         async for page in self.ns.keyset_pages(
             select=select, from_=from_, where=where, key_time="c.lastmodifieddate", key_id="c.id",
-            since=since - overlap if since else None, page_size=self.model.netsuite.page_size,
+            since=read_since, page_size=self.model.netsuite.page_size,
         ):
             ctx.page_read("netsuite", len(page))
             await self.process(page)
@@ -249,6 +264,16 @@ class EntityPass(MarketingSideChanges):
             await self.historic_opt_outs()
         self.state.set_watermark(ctx.dataset, mk_started, "marketing")
         self.state.checkpoint()
+
+    async def netsuite_now(self) -> datetime | None:
+        """NetSuite's own time: the Date header of its latest answer, or of a
+        one-row query when this pass has not asked it anything yet."""
+        now = self.ns.server_clock.now()
+        if now is None:
+            async for _ in self.ns.suiteql("SELECT 1 AS one FROM dual"):
+                pass
+            now = self.ns.server_clock.now()
+        return now
 
     def marketing_value(self, contact: MarketingContact | None, name: str) -> Any:
         if contact is None:
@@ -377,6 +402,8 @@ class EntityPass(MarketingSideChanges):
             self.delete_contact(plan, old_link.email, f"email changed in NetSuite to {email}")
         contact = contacts.get(email)
         outcome = Outcome(write=ContactWrite(email=email))
+        outcome.join_refused = join_refused(
+            rec.status, MarketingState(contact.status, contact.suppressed) if contact else None, NOTHING)
         new_lists: list[str] = []
         self.reconcile_fields(rec, contact, shadows, outcome)
         if self.optins_on:
@@ -387,7 +414,7 @@ class EntityPass(MarketingSideChanges):
         party = rec.party
         contact_id = contact.contact_id if contact else None
         commit = (SaveLink.of(email, party, contact_id),
-                  *(SetShadow(email, k, v) for k, v in outcome.shadows.items()))
+                  *(SetShadow(email, k, v) for k, v in outcome.shadows.items()), *outcome.consent)
         if contact is None or outcome.marketing_fields or outcome.write.status:
             outcome.write.lists = [self.lists[n] for n in dict.fromkeys(new_lists)] if contact is None else []
             created = contact is None
@@ -535,12 +562,32 @@ class EntityPass(MarketingSideChanges):
                 counts=("status_changes",), record_id=rec.id,
             ))
         out.shadows["status:ns"] = ns_final
+        if mk_state is not None:
+            # What the platform said is now known (read back after any write of ours).
+            out.shadows["status:mk"] = [mk_state.status, mk_state.suppressed]
+        out.join_refused = join_refused(rec.status, mk_state, d)
+        if ns_changed or mk_changed or d.marketing or d.netsuite is not None or d.conflict:
+            written = []
+            if d.marketing:
+                written.append(f"marketing: {d.marketing} -> {d.marketing_status}")
+            if d.netsuite is not None and d.netsuite != rec.status:
+                written.append(f"NetSuite: {NS_STATUS_NAMES.get(d.netsuite, d.netsuite)}")
+            out.consent.append(RecordConsent(
+                ctx.run_id, email, ctx.dataset, GLOBAL,
+                netsuite=NS_STATUS_NAMES.get(rec.status, str(rec.status)) + (" (changed)" if ns_changed else ""),
+                marketing=(mk_state.label() if mk_state else "no contact") + (" (changed)" if mk_changed else ""),
+                rule=d.rule or d.conflict or "nothing to do", written="; ".join(written) or "nothing"))
         if d.add_to_opt_in_lists and rec.status not in NS_OPTED_OUT:
             for name in gs.add_opt_ins_to_lists:
                 self.list_membership(email, name, True, contact, plan, new_lists, "opt-in list", out, rec.id)
         opted_out = rec.status in NS_OPTED_OUT or d.netsuite == SOFT_OPT_OUT
         if opted_out and gs.remove_opt_outs_from_lists and contact is not None:
             for name in self.managed_lists():
+                if self.lists.get(name) in contact.lists:
+                    out.consent.append(RecordConsent(
+                        ctx.run_id, email, ctx.dataset, list_scope(name), netsuite=NS_STATUS_NAMES.get(
+                            ns_final, str(ns_final)), marketing="on the list",
+                        rule="remove opt-outs from lists", written=f"marketing: leave {name}"))
                 self.list_membership(email, name, False, contact, plan, new_lists, "remove opt-outs from lists",
                                      out, rec.id)
 
@@ -571,18 +618,34 @@ class EntityPass(MarketingSideChanges):
             mk_val = contact is not None and contact.subscribed_to(list_id)
             mk_time = (contact.lists.get(list_id) if contact and list_id in contact.lists else None) or (
                 contact.updated if contact else None)
-            d = merge_field(m.direction, ns_val, mk_val, shadow=shadows.get("sub:" + name, NO_SHADOW),
-                            ns_time=sub.last_modified if sub else rec.time, mk_time=mk_time, skew=self.skew,
-                            mk_exists=contact is not None)
+            shadow = shadows.get("sub:" + name)
+            d = merge_subscription(m.direction, ns_val, mk_val, shadow=shadow,
+                                   ns_time=sub.last_modified if sub else rec.time, mk_time=mk_time, skew=self.skew,
+                                   mk_exists=contact is not None)
             final = ns_val
+            scope = list_scope(m.list)
+            said = dict(netsuite=("ticked" if ns_val else "unticked"),
+                        marketing=("on the list" if mk_val else "not on the list") if contact else "no contact")
             if opted_out and self.optins.global_status.remove_opt_outs_from_lists:
-                # The opt-out governs the lists (reconcile_status removes them);
-                # the subscription resumes from NetSuite's value when they opt back in.
-                out.shadows["sub:" + name] = ns_val
+                # The opt-out governs the lists (reconcile_status removes them).
+                # The list's synced state is "not on it", so when they opt back
+                # in, a tick still in NetSuite reads as an opt-in and rejoins.
+                out.shadows["sub:" + name] = False
                 continue
             if d.to_marketing:
-                self.list_membership(email, m.list, bool(d.value), contact, plan, new_lists,
-                                     f"campaign subscription {m.netsuite_subscription!r}: {d.reason}", out, rec.id)
+                joined = self.list_membership(email, m.list, bool(d.value), contact, plan, new_lists,
+                                              f"campaign subscription {m.netsuite_subscription!r}: {d.reason}",
+                                              out, rec.id)
+                if not joined:
+                    # Refused by consent: the tick stays unsynced and is decided
+                    # again once the contact is opted in.
+                    out.consent.append(RecordConsent(ctx.run_id, email, ctx.dataset, scope, **said,
+                                                     rule=f"not joined: {out.join_refused}", written="nothing"))
+                    if shadow is not None:
+                        out.shadows["sub:" + name] = shadow
+                    continue
+                out.consent.append(RecordConsent(ctx.run_id, email, ctx.dataset, scope, **said, rule=d.reason,
+                                                 written=f"marketing: {'join' if d.value else 'leave'} {m.list}"))
             elif d.to_netsuite:
                 sub_id = self.subscription_ids.get(name)
                 if sub_id is None:
@@ -598,32 +661,40 @@ class EntityPass(MarketingSideChanges):
                                              reason=f"{'subscribed' if final else 'unsubscribed'}: {d.reason}"),),
                     counts=("updated",), record_id=rec.id,
                 ))
+                out.consent.append(RecordConsent(
+                    ctx.run_id, email, ctx.dataset, scope, **said, rule=d.reason,
+                    written=f"NetSuite: {'tick' if final else 'untick'} {m.netsuite_subscription}"))
             out.shadows["sub:" + name] = final
 
     def list_membership(self, email: str, list_name: str, member: bool, contact: MarketingContact | None,
-                        plan: Plan, new_lists: list[str], reason: str, out: Outcome, record_id: int) -> None:
+                        plan: Plan, new_lists: list[str], reason: str, out: Outcome, record_id: int) -> bool:
+        """Join or leave a list; False when a join is refused by consent (the
+        contact is opted out, or this pass is about to opt them out)."""
         list_id = self.lists.get(list_name)
         if list_id is None:
-            return
+            return True
+        if member and out.join_refused and list_name in self.managed_lists():
+            return False
         if contact is None:
             if member and list_name not in new_lists:
                 new_lists.append(list_name)  # joins with the contact's creation: no extra call
                 out.events.append(ev.ListChanged(dataset=self.ctx.dataset, side="marketing", key=email,
                                                  list_name=list_name, action="add", reason=reason))
-            return
+            return True
         if (list_id in contact.lists) == member:
-            return
+            return True
         op = (ListAdd(email, reason, list_id=list_id, list_name=list_name) if member else
               ListRemove(email, reason, list_id=list_id, list_name=list_name, contact_id=contact.contact_id))
         if any(s.key == email and type(s.op) is type(op) and s.op.list_id == list_id  # type: ignore[union-attr]
                for s in plan.steps):
-            return
+            return True
         plan.add(Step(
             key=email, op=op,
             events=(ev.ListChanged(dataset=self.ctx.dataset, side="marketing", key=email, list_name=list_name,
                                    action="add" if member else "remove", reason=reason),),
             counts=("list_changes",), record_id=record_id,
         ))
+        return True
 
 
 class CustomersPass(EntityPass):

@@ -69,6 +69,11 @@ class MarketingSideChanges:
                 known = self.state.shadows(email).get("status:mk")
                 if not (known and (known[1] or known[0] in ("unsubscribed", "bounced"))):
                     touched.add(link.party.record_id)  # an opt-out we have not seen yet
+                    # Its own time, from the platform: what `nstui why` shows first.
+                    self.state.add_consent(
+                        self.ctx.run_id, email, self.ctx.dataset, "global",
+                        marketing=f"{out.reason} at {out.when.astimezone(timezone.utc):%Y-%m-%d %H:%M:%S} UTC",
+                        rule="read from the platform's opt-outs since the last pass", written="")
         async for contact in self.mk.contacts_changed_since(since):
             link = self.state.link_by_email(contact.email)
             if link is None and contact.contact_id:

@@ -276,8 +276,28 @@ class SetRefused(Change):
         state.set_refused(self.dataset, self.key, self.fingerprint, self.reason)
 
 
+@dataclass(frozen=True)
+class RecordConsent(Change):
+    """A row of the consent history (``nstui why``): what each side said about
+    one scope of one contact, the rule that fired and what was written."""
+
+    kind: ClassVar[str] = "record_consent"
+    run_id: int
+    email: str
+    dataset: str
+    scope: str
+    netsuite: str = ""
+    marketing: str = ""
+    rule: str = ""
+    written: str = ""
+
+    def apply(self, state: Any, created_id: int | None = None) -> None:
+        state.add_consent(self.run_id, self.email, self.dataset, self.scope, netsuite=self.netsuite,
+                          marketing=self.marketing, rule=self.rule, written=self.written)
+
+
 CHANGES: dict[str, type[Change]] = {
-    c.kind: c for c in (SaveLink, DropLink, SetShadow, SetDigest, SetPending, SetRefused)
+    c.kind: c for c in (SaveLink, DropLink, SetShadow, SetDigest, SetPending, SetRefused, RecordConsent)
 }
 
 

@@ -20,6 +20,7 @@ from nstui.engine.datasets.base import PassContext, Plan, breathe
 from nstui.engine.datasets.intents import reconcile_intents
 from nstui.engine.datasets.ops import InsightDelete, InsightUpsert, SetDigest, Step
 from nstui.engine.rules.emails import normalize_email
+from nstui.engine.rules.watermark import read_from
 from nstui.netsuite.suiteql import quote, ts
 
 ORDERS_COLLECTION = "Orders"
@@ -64,7 +65,7 @@ class RecordPass:
         select, from_, where = self.query()
         async for page in self.ns.keyset_pages(
             select=select, from_=from_, where=where, key_time="t.lastmodifieddate", key_id="t.id",
-            since=since - overlap if since else None, page_size=self.model.netsuite.page_size,
+            since=read_from(since, self.ns.server_clock.now(), overlap), page_size=self.model.netsuite.page_size,
         ):
             ctx.page_read("netsuite", len(page))
             plan = Plan(ctx)

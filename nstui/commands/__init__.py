@@ -1,0 +1,1 @@
+"""Commands of the CLI that have a module of their own."""
