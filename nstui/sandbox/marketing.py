@@ -646,6 +646,18 @@ class MarketingSandbox:
         with self.db:
             self._set_status(row["id"], "unsubscribed", self._stamp())
 
+    def company_suppresses(self, email: str) -> None:
+        """A marketer suppresses the address (the company's block)."""
+        row = self._required(email)
+        with self.db:
+            self._set_status(row["id"], "suppressed", self._stamp())
+
+    def contact_resubscribes(self, email: str) -> None:
+        """The contact signs up again (a form of the platform's own): subscribed."""
+        row = self._required(email)
+        with self.db:
+            self._set_status(row["id"], "subscribed", self._stamp(), "Single")
+
     def add_contact(self, email: str, data_fields: dict[str, Any] | None = None) -> int:
         """A contact added on the platform (a sign-up form, an import by a marketer)."""
         with self.db:
