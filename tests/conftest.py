@@ -60,7 +60,7 @@ def pytest_terminal_summary(terminalreporter, config):
     for r in sorted(rows, key=lambda r: r["rate"]):
         tr.write_line(f"  at {r['rate']:.0%}: {sum(r['faults'].values())} faults, faulty run errors {r['faulty_run_errors']}, "
                       f"then one clean run: lost {r['lost']}, duplicated {r['duplicated']}, wrong {r['wrong']}"
-                      f" (orders skipped for a contact made later, an engine limit: {r.get('orders_lost', 0)})")
+                      f"; catalog and order records not sent again, an engine limit: {r.get('insight_lost', 0)}")
     tr.write_line(f"kills survived: {totals['kills']}; bad inputs tried: {totals['bad_inputs']}")
     tr.write_line(f"records lost {totals['lost']}, duplicated {totals['duplicated']}, wrong {totals['wrong']}; "
                   f"credential values found in outputs {totals['secret_hits']}, raw escape bytes {totals['escape_hits']}")

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from nstui.engine import events as ev
+from nstui.sanitize import clean
 
 LOGGER = "nstui"
 LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
@@ -32,7 +33,8 @@ def _iso(record: logging.LogRecord) -> str:
 
 class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        line = f"{_iso(record)} {record.levelname.lower():<7} {record.getMessage()}"
+        # Messages carry text from outside (error pages, links): escaped here, for every logger.
+        line = f"{_iso(record)} {record.levelname.lower():<7} {clean(record.getMessage(), 2000)}"
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
         return line

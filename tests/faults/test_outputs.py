@@ -112,3 +112,21 @@ async def test_a_run_killed_in_faults_converges_after_one_clean_run(make_world, 
     assert statuses[0] == "interrupted"
     assert clean.total.errors == 0
     assert result == {"lost": 0, "duplicated": 0, "wrong": 0}, differences(expected, got)
+
+
+def test_the_daemon_log_escapes_outside_text(tmp_path):
+    """`nstui run --log-file`: text and JSON log lines carry no raw escape."""
+    from nstui.engine import events as ev
+    from nstui.ops.logs import EventLogger, configure
+
+    from .layer import HOSTILE
+
+    for fmt in ("text", "json"):
+        path = tmp_path / f"run-{fmt}.log"
+        logger = configure("debug", fmt, path)
+        EventLogger(logger.getChild("engine"))(ev.Error(dataset="customers", text=f"400: {HOSTILE}"))
+        for handler in logger.handlers:
+            handler.flush()
+        blob = path.read_bytes()
+        assert b"pwned" in blob and not any(raw in blob for raw in RAW)
+        configure("info", "text", None)
