@@ -9,7 +9,7 @@ import pytest
 
 from .conftest import compare, differences, reference
 
-RECORDS, PAGE = 30, 10
+RECORDS, PAGE = 20, 10
 
 
 @pytest.mark.parametrize("rate", [0.05, 0.2, 0.5])
