@@ -135,9 +135,9 @@ def cmd_config(args: argparse.Namespace) -> int:
         else:
             print("" if value is None else value)
         return EXIT_OK
-    value: Any = parse_cli_value(args.value)
+    new_value: Any = parse_cli_value(args.value)
     before = cfg.dumps()
-    cfg.set(args.key, value)
+    cfg.set(args.key, new_value)
     if cfg.dumps() != before:
         cfg.save()
     print(f"{cfg.path}: {args.key} = {json.dumps(cfg.get(args.key))}")

@@ -248,7 +248,8 @@ def exit_code(summary: Any) -> int:
 
 
 def summary_table(summary: Any) -> str:
-    head = f"{'data set':<10} {'read':>7} {'created':>8} {'updated':>8} {'deleted':>8} {'status':>7} {'lists':>6} {'skipped':>8} {'errors':>7}"
+    head = (f"{'data set':<10} {'read':>7} {'created':>8} {'updated':>8} {'deleted':>8} {'status':>7} "
+            f"{'lists':>6} {'skipped':>8} {'errors':>7}")
     lines = [head, "-" * len(head)]
     for name, c in summary.datasets.items():
         lines.append(
@@ -263,7 +264,8 @@ def summary_table(summary: Any) -> str:
     if t.skipped:
         lines.append("skipped: " + "; ".join(f"{k}: {v}" for k, v in t.skipped.most_common()))
     calls = ", ".join(f"{k} {v}" for k, v in sorted(summary.api_calls.items()))
-    lines.append(f"API calls: {calls or 'none'}; {summary.seconds:.1f}s" + (" (dry run: nothing written)" if summary.dry_run else ""))
+    dry = " (dry run: nothing written)" if summary.dry_run else ""
+    lines.append(f"API calls: {calls or 'none'}; {summary.seconds:.1f}s{dry}")
     return "\n".join(lines)
 
 

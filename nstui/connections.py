@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, AsyncIterator
+from typing import TYPE_CHECKING, Any, AsyncIterator
 
 from nstui.config import ConfigFile
 from nstui.credentials import marketing_credentials, netsuite_credentials, sandbox_credentials
@@ -32,7 +32,7 @@ class Sandboxes:
         self.netsuite.close()
         self.marketing.close()
 
-    def dump(self) -> dict[str, dict[str, list[dict]]]:
+    def dump(self) -> dict[str, dict[str, list[dict[str, Any]]]]:
         return {"netsuite": self.netsuite.dump(), "marketing": self.marketing.dump()}
 
 

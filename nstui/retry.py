@@ -78,7 +78,7 @@ class Backoff:
         """Wait before retry number ``attempt`` (1-based)."""
         if retry_after_s is not None:
             return min(max(retry_after_s, 0.0), self.retry_after_cap)
-        ceiling = min(self.cap, self.base * (2 ** (attempt - 1)))
+        ceiling = min(self.cap, self.base * 2.0 ** (attempt - 1))
         return ceiling / 2 + self.rng.uniform(0, ceiling / 2)
 
 

@@ -114,12 +114,12 @@ def migrate(db: sqlite3.Connection, migrations: list[Migration] | None = None) -
     """
     steps = MIGRATIONS if migrations is None else migrations
     target = len(steps)
-    before = db.execute("PRAGMA user_version").fetchone()[0]
+    before = int(db.execute("PRAGMA user_version").fetchone()[0])
     _refuse_newer(before, target)
     while True:
         db.execute("BEGIN IMMEDIATE")
         try:
-            version = db.execute("PRAGMA user_version").fetchone()[0]
+            version = int(db.execute("PRAGMA user_version").fetchone()[0])
             if version >= target:
                 db.execute("COMMIT")
                 return before
@@ -308,8 +308,8 @@ class StateStore:
 
     def count_links(self, record_type: str | None = None) -> int:
         if record_type:
-            return self.db.execute("SELECT COUNT(*) FROM link WHERE record_type = ?", (record_type,)).fetchone()[0]
-        return self.db.execute("SELECT COUNT(*) FROM link").fetchone()[0]
+            return int(self.db.execute("SELECT COUNT(*) FROM link WHERE record_type = ?", (record_type,)).fetchone()[0])
+        return int(self.db.execute("SELECT COUNT(*) FROM link").fetchone()[0])
 
     def save_link(self, email: str, party: Party, contact_id: int | None = None) -> None:
         # One record, one email: a record relinked under a new email drops its old link.
@@ -410,7 +410,7 @@ class StateStore:
             "SELECT id, key, step, at FROM intent WHERE dataset = ? ORDER BY id", (dataset,))]
 
     def count_intents(self) -> int:
-        return self.db.execute("SELECT COUNT(*) FROM intent").fetchone()[0]
+        return int(self.db.execute("SELECT COUNT(*) FROM intent").fetchone()[0])
 
     # -- consent history (`nstui why`) ---------------------------------------
 
@@ -437,7 +437,8 @@ class StateStore:
             self.db.execute("DELETE FROM refused WHERE dataset = ? AND key = ?", (dataset, key))
         else:
             self.db.execute(
-                "INSERT INTO refused VALUES (?, ?, ?, ?) ON CONFLICT (dataset, key) DO UPDATE SET fingerprint = excluded.fingerprint, reason = excluded.reason",
+                "INSERT INTO refused VALUES (?, ?, ?, ?) ON CONFLICT (dataset, key) DO UPDATE SET "
+                "fingerprint = excluded.fingerprint, reason = excluded.reason",
                 (dataset, key, fingerprint, reason),
             )
 

@@ -62,14 +62,14 @@ def configure(level: str = "info", fmt: str = "text", file: Path | None = None) 
     for handler in list(logger.handlers):
         logger.removeHandler(handler)
         handler.close()
-    handler: logging.Handler
+    out: logging.Handler
     if file is not None:
         file.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.WatchedFileHandler(file, encoding="utf-8")
+        out = logging.handlers.WatchedFileHandler(file, encoding="utf-8")
     else:
-        handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
-    logger.addHandler(handler)
+        out = logging.StreamHandler(sys.stderr)
+    out.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+    logger.addHandler(out)
     logger.setLevel(LEVELS[level])
     logger.propagate = False
     return logger

@@ -128,7 +128,7 @@ def _handler(metrics: Metrics) -> type[BaseHTTPRequestHandler]:
             elif path == "/healthz":
                 try:
                     problems = metrics.health()
-                except Exception as e:  # a state file that cannot be read is unhealthy, not a crash
+                except Exception as e:  # noqa: BLE001 (a state file that cannot be read is unhealthy, not a crash)
                     problems = [f"state file unreadable: {e.__class__.__name__}: {e}"]
                 body = ("\n".join(problems) if problems else "ok") + "\n"
                 self._answer(503 if problems else 200, body.encode(), "text/plain; charset=utf-8")
