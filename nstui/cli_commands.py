@@ -121,8 +121,10 @@ def cmd_console(args: argparse.Namespace) -> int:
     return run_console(path, theme=args.theme)
 
 
-def prepare_demo(folder: Path, *, records: int | None = None) -> Path:
-    """A fresh copy of sample_config.toml in ``folder`` with its sandboxes generated."""
+def prepare_demo(folder: Path, *, records: int | None = None, generate: bool = True) -> Path:
+    """A fresh copy of sample_config.toml in ``folder`` with its sandboxes
+    generated (``generate=False``: the console generates them after it has
+    drawn its first screen)."""
     from nstui.connections import open_sandboxes
 
     path = folder / "nstui.toml"
@@ -132,7 +134,8 @@ def prepare_demo(folder: Path, *, records: int | None = None) -> Path:
     if records is not None:
         cfg.set("sandbox.records", records)
     cfg.save()
-    open_sandboxes(cfg).close()
+    if generate:
+        open_sandboxes(cfg).close()
     return path
 
 
@@ -150,8 +153,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return 0
     try:
         print(f"Preparing the demo in {folder} ...", file=sys.stderr)
-        path = prepare_demo(folder, records=args.records)
-        code = run_console(path, theme=args.theme)
+        path = prepare_demo(folder, records=args.records, generate=False)
+        code = run_console(path, theme=args.theme, demo=not args.keep)
         # The terminal went away with unsaved edits: keep them where the message said.
         args.keep = args.keep or path.with_name(path.name + ".recovery").exists()
     finally:

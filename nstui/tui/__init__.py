@@ -7,17 +7,18 @@ import sys
 from pathlib import Path
 
 
-def run_console(config_path: Path, *, theme: str | None = None) -> int:
+def run_console(config_path: Path, *, theme: str | None = None, demo: bool = False) -> int:
     """Run the console on ``config_path``; returns the exit code.
 
     When the terminal goes away (SSH dropped: SIGHUP, or stdin closed),
     the app exits and unsaved edits are written to ``<config>.recovery``,
-    never into the configuration itself.
+    never into the configuration itself. ``demo``: the configuration's folder
+    is deleted when the console closes (a save says so).
     """
     os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
     from nstui.tui.app import NstuiApp
 
-    app = NstuiApp(config_path, theme=theme, watch_hangup=True)
+    app = NstuiApp(config_path, theme=theme, watch_hangup=True, demo=demo)
     code = app.run()
     if app.hung_up or not sys.stdin.isatty():
         saved = app.session.write_recovery()

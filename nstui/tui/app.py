@@ -19,10 +19,6 @@ from textual.worker import Worker, WorkerState
 from nstui.engine import events as ev
 from nstui.tui.event_store import EventStore
 from nstui.tui.screens.campaign_subscriptions import CampaignSubscriptionsScreen
-from nstui.tui.screens.connection import ConnectionScreen
-from nstui.tui.screens.directions import DirectionsScreen
-from nstui.tui.screens.global_status import GlobalStatusScreen
-from nstui.tui.screens.sync_log import SyncLogScreen
 from nstui.tui.session import EditRefused, Session
 from nstui.tui.themes import load_themes
 from nstui.tui.widgets.modals import ConfirmModal
@@ -45,12 +41,13 @@ IN_PALETTE_ALREADY = {"run", "dry_run", "cancel", "test_netsuite", "test_marketi
 class NstuiApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "nstui"
+    # Screens 2-5 are imported when first shown: screen 1 is drawn sooner.
     MODES = {
         "subscriptions": CampaignSubscriptionsScreen,
-        "global": GlobalStatusScreen,
-        "directions": DirectionsScreen,
-        "log": SyncLogScreen,
-        "connection": ConnectionScreen,
+        "global": lambda: _screen("global_status", "GlobalStatusScreen"),
+        "directions": lambda: _screen("directions", "DirectionsScreen"),
+        "log": lambda: _screen("sync_log", "SyncLogScreen"),
+        "connection": lambda: _screen("connection", "ConnectionScreen"),
     }
     DEFAULT_MODE = "subscriptions"
     BINDINGS = [
@@ -65,8 +62,10 @@ class NstuiApp(App[int]):
     ]
 
     def __init__(self, config_path: Path, *, theme: str | None = None, watch_hangup: bool = False,
-                 colors: str | None = None):
+                 colors: str | None = None, demo: bool = False):
         super().__init__()
+        self.demo = demo
+        self._sandboxes: asyncio.Future[None] | None = None
         #: "16", "256" or "truecolor": what the terminal shows (TERM=xterm over SSH: 16).
         self.color_depth = colors or {"standard": "16", "windows": "16", "256": "256"}.get(
             self.console.color_system or "", "truecolor")
@@ -97,7 +96,9 @@ class NstuiApp(App[int]):
             self.notify(f"No theme {wanted!r}; themes: {', '.join(sorted(self.available_themes))}",
                         severity="warning")
         self.refresh_title()
-        self.ensure_remote()
+        # Drawn first; the sandboxes (generated on a demo's first start) and
+        # the pickers' remote data come after, off the event loop.
+        self.call_after_refresh(self.ensure_remote)
         if self.watch_hangup:
             # Through the event loop, so that it wakes up: a plain signal
             # handler would run only when some other event arrives.
@@ -154,10 +155,23 @@ class NstuiApp(App[int]):
         if not self._subscriptions or not self._lists:
             self.run_worker(self._load_remote(), group="remote", exclusive=True, exit_on_error=False)
 
+    async def sandboxes_ready(self) -> None:
+        """The embedded sandboxes exist (generated in a thread the first time)."""
+        if self._sandboxes is None:
+            self._sandboxes = asyncio.ensure_future(asyncio.to_thread(self._generate_sandboxes))
+        await asyncio.shield(self._sandboxes)
+
+    def _generate_sandboxes(self) -> None:
+        from nstui.connections import embedded, open_sandboxes
+
+        if any(embedded(self.session.cfg)) and not (self.session.cfg.sandbox_dir / "netsuite.sqlite").exists():
+            open_sandboxes(self.session.cfg).close()
+
     async def _load_remote(self) -> None:
         from nstui.connections import open_connections
 
         try:
+            await self.sandboxes_ready()
             async with open_connections(self.session.cfg) as conn:
                 subs = await conn.netsuite.list_campaign_subscriptions()
                 lists = await conn.marketing.list_lists()
@@ -179,6 +193,7 @@ class NstuiApp(App[int]):
         from nstui.connections import open_connections
 
         try:
+            await self.sandboxes_ready()
             async with open_connections(self.session.cfg) as conn:
                 made = await conn.marketing.create_list(name)
         except Exception as e:
@@ -191,6 +206,7 @@ class NstuiApp(App[int]):
     async def ping(self, side: str) -> str:
         from nstui.connections import open_connections
 
+        await self.sandboxes_ready()
         async with open_connections(self.session.cfg) as conn:
             return await (conn.netsuite.ping() if side == "netsuite" else conn.marketing.ping())
 
@@ -222,6 +238,7 @@ class NstuiApp(App[int]):
 
         if self.session.dirty:
             self.bus.publish(ev.Warning_(text="this run uses the unsaved configuration shown here"))
+        await self.sandboxes_ready()
         engine = Engine(self.session.cfg, bus=self.bus)
         try:
             # "Run now" means every enabled data set, due or not.
@@ -256,7 +273,9 @@ class NstuiApp(App[int]):
             self.notify(f"Not saved: {e}", severity="error", timeout=10)
             return
         self.refresh_title()
-        self.notify(f"Saved {self.session.cfg.path}")
+        where = (" (a demo: its folder is deleted when the console closes; `nstui demo --keep` keeps it)"
+                 if self.demo else "")
+        self.notify(f"Saved {self.session.cfg.path}{where}")
 
     async def action_quit(self) -> None:
         # The palette's "Quit" too asks before unsaved edits are dropped.
@@ -267,7 +286,8 @@ class NstuiApp(App[int]):
 
         if isinstance(self.screen, HelpScreen):
             return
-        title = next((t for m, (_, t) in SCREENS.items() if type(self.screen) is self.MODES[m]), None)
+        title = next((t for m, (_, t) in SCREENS.items() if self.current_mode == m and len(self.screen_stack) == 1),
+                     None)
         self.push_screen(HelpScreen(self.screen, title or getattr(self.screen, "TITLE_TEXT", "this screen")))
 
     def action_quit_app(self) -> None:
@@ -322,6 +342,12 @@ class NstuiApp(App[int]):
             self.notify(await self.ping(side))
         except Exception as e:
             self.notify(str(e), severity="error", timeout=8)
+
+
+def _screen(module: str, name: str) -> Screen:
+    from importlib import import_module
+
+    return getattr(import_module(f"nstui.tui.screens.{module}"), name)()
 
 
 def _stdin_is_terminal() -> bool:
