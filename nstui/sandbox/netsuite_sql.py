@@ -17,13 +17,12 @@ which is why the client reads times through TO_CHAR.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import sqlite3
-from datetime import datetime
 import threading
+from datetime import datetime, timezone, tzinfo
 from typing import Any, Callable
-
-from datetime import timezone, tzinfo
 
 from nstui.sandbox.netsuite_data import INTERNAL_TABLES, META_TABLE
 
@@ -245,7 +244,7 @@ def _count_query(text: str, words: list[tuple[int, int, str, int]]) -> str | Non
         return None
     if any(w.lower() in _AGGREGATES for s, _, w, _ in words if s < from_at):
         return None
-    order_at = next((s for (s, w), (_, nxt) in zip(top, top[1:]) if w == "order" and nxt == "by"), len(text))
+    order_at = next((s for (s, w), (_, nxt) in itertools.pairwise(top) if w == "order" and nxt == "by"), len(text))
     if order_at < from_at:
         return None
     # LIMIT -1 (no limit) keeps the sub-query whole, so SQLite drops a LEFT

@@ -54,7 +54,7 @@ def conn() -> sqlite3.Connection:
                    (i, f"p{i % 50}@x.com", rng.choice(["Oslo", "Rome", None]), stamp, i if i % 3 else None))
         if i % 3:
             db.execute("INSERT INTO entityaddress VALUES (?, ?)", (i, "Paris"))
-        for n in range(i % 4):  # a LEFT JOIN on note multiplies rows
+        for _ in range(i % 4):  # a LEFT JOIN on note multiplies rows
             db.execute("INSERT INTO note (entity) VALUES (?)", (i,))
         db.execute('INSERT INTO "transaction" (entity) VALUES (?)', (i,))
     return db

@@ -17,15 +17,19 @@ Step 2 lives in ``marketing_changes.py``; how the platform's contacts are read
 
 from __future__ import annotations
 
+import asyncio
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Callable
 
 from nstui.config import ADDRESS_FIELDS, WRITES_NETSUITE, EntityDatasetConfig
 from nstui.engine import events as ev
 from nstui.engine.datasets.base import PassContext, Plan, breathe, planned
+from nstui.engine.datasets.intents import reconcile_intents
+from nstui.engine.datasets.marketing_changes import MarketingSideChanges
+from nstui.engine.datasets.netsuite_fields import MOBILE, STAGE_LISTS, rest_body, to_marketing_value
 from nstui.engine.datasets.ops import (
-    RecordConsent,
     DeleteContact,
     DropLink,
     ListAdd,
@@ -33,6 +37,7 @@ from nstui.engine.datasets.ops import (
     NetSuitePatch,
     NetSuiteSetStatus,
     NetSuiteSetSubscription,
+    RecordConsent,
     Resubscribe,
     SaveLink,
     SetShadow,
@@ -41,31 +46,29 @@ from nstui.engine.datasets.ops import (
     Unsuppress,
     Upsert,
 )
-from nstui.engine.datasets.intents import reconcile_intents
-from nstui.engine.datasets.marketing_changes import MarketingSideChanges
 from nstui.engine.datasets.planned import planned_contact
-from nstui.engine.datasets.netsuite_fields import MOBILE, STAGE_LISTS, rest_body, to_marketing_value
 from nstui.engine.datasets.platform_view import PlatformContacts
 from nstui.engine.errors import SafetyStop
+from nstui.engine.rules.consent import GLOBAL, join_refused, list_scope
 from nstui.engine.rules.duplicates import Party, link_decision, name_key
 from nstui.engine.rules.emails import normalize_email
-from nstui.engine.rules.consent import GLOBAL, join_refused, list_scope
 from nstui.engine.rules.merge import NO_SHADOW, merge_field, merge_subscription
-from nstui.engine.rules.watermark import platform_mark, read_from
 from nstui.engine.rules.phones import to_e164
 from nstui.engine.rules.status import (
     NOTHING,
-    NS_STATUS_NAMES,
     NS_OPTED_OUT,
+    NS_STATUS_NAMES,
     SOFT_OPT_OUT,
     MarketingState,
     decide_status,
     field_from_status,
     status_from_field,
 )
+from nstui.engine.rules.watermark import platform_mark, read_from
 from nstui.engine.state import parse_iso
 from nstui.marketing.model import ContactWrite, MarketingContact
-from nstui.netsuite.suiteql import quote, ts
+from nstui.netsuite.suiteql import parse_ts, quote, ts
+
 
 @dataclass
 class Rec:
@@ -236,16 +239,39 @@ class EntityPass(MarketingSideChanges):
         select, from_, where = self.select()
         if mk_since is None:
             await self.take_snapshot(from_, where, read_since)
-        async for page in self.ns.keyset_pages(
-            select=select, from_=from_, where=where, key_time="c.lastmodifieddate", key_id="c.id",
-            since=read_since, page_size=self.model.netsuite.page_size,
-        ):
-            ctx.page_read("netsuite", len(page))
-            await self.process(page)
-            touched -= {int(r["id"]) for r in page}
-            ctx.page_done(page)
-            if ctx.cancel.is_set():
-                return
+        # The next page (its rows and subscriptions) is read while this page's
+        # marketing work runs, but only once this page's plan is known to hold
+        # no NetSuite write (else after its writes): a status written for one
+        # record changes every record sharing its email, so a page read before
+        # such a write could hold a stale opt-in.
+        limit = self.model.netsuite.page_size
+        key: tuple[datetime | None, int | None] = (read_since, None)
+        ahead: asyncio.Future[Any] | None = None
+        try:
+            got = await self.read_page(select, from_, where, key)
+            while got is not None:
+                page, read = got
+                key = (parse_ts(page[-1]["lastmodifieddate"]), int(page[-1]["id"]))
+                more = len(page) >= limit
+                ahead = None
+
+                def read_next(key: tuple[datetime | None, int | None] = key, more: bool = more) -> None:
+                    nonlocal ahead
+                    if ahead is None and more:
+                        ahead = asyncio.ensure_future(self.read_page(select, from_, where, key))
+
+                ctx.page_read("netsuite", len(page))
+                await self.process(page, read, no_netsuite_writes=read_next)
+                read_next()
+                touched -= {int(r["id"]) for r in page}
+                ctx.page_done(page)
+                if ctx.cancel.is_set():
+                    return
+                got = await ahead if ahead is not None else None
+        finally:
+            if ahead is not None and not ahead.done():
+                ahead.cancel()
+                await asyncio.gather(ahead, return_exceptions=True)
         ids = sorted(touched)
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
@@ -295,18 +321,41 @@ class EntityPass(MarketingSideChanges):
         return rid not in self.touched and self.state.record_digest(
             self.ctx.dataset, f"ns:{rid}") == row.get("lastmodified_iso")
 
-    async def process(self, rows: list[dict[str, Any]]) -> None:
-        ctx = self.ctx
+    async def read_page(self, select: str, from_: str, where: str, key: tuple[datetime | None, int | None]
+                        ) -> tuple[list[dict[str, Any]], tuple[list[Rec], dict[int, list[Any]]]] | None:
+        """The page after ``key`` (by lastmodifieddate, id) with what it needs
+        from NetSuite, or None past the last row."""
+        pages = self.ns.keyset_pages(
+            select=select, from_=from_, where=where, key_time="c.lastmodifieddate", key_id="c.id",
+            since=key[0], after_id=key[1], page_size=self.model.netsuite.page_size,
+        )
+        async with aclosing(pages):
+            async for page in pages:
+                return page, await self.read_netsuite(page)
+        return None
+
+    async def read_netsuite(self, rows: list[dict[str, Any]]) -> tuple[list[Rec], dict[int, list[Any]]]:
+        """What a page needs from NetSuite besides its rows: the records'
+        campaign subscriptions (read ahead, while the page before is written)."""
         recs = [self.prepare(r) for r in rows if not self.seen(r)]
+        subs: dict[int, list[Any]] = {}
+        if self.optins_on and self.optins.campaign_subscriptions and recs:
+            subs = await self.ns.entity_subscriptions(self.record_type, [r.id for r in recs if r.email])
+        return recs, subs
+
+    async def process(self, rows: list[dict[str, Any]],
+                      read: tuple[list[Rec], dict[int, list[Any]]] | None = None,
+                      no_netsuite_writes: Callable[[], None] | None = None) -> None:
+        """Reconcile a page and carry its plan out; ``no_netsuite_writes`` is
+        called as soon as the plan is known to write nothing in NetSuite."""
+        ctx = self.ctx
+        recs, subs = read if read is not None else await self.read_netsuite(rows)
         self.page_links = {}
         old_links = {r.id: self.state.link_by_record(self.record_type, r.id) for r in recs}
         emails = {r.email for r in recs if r.email}
         emails |= {link.email for link in old_links.values() if link}
         links = self.state.links_for_emails(emails)
         contacts = await self.platform.contacts_for(sorted(emails)) if emails else {}
-        subs: dict[int, list[Any]] = {}
-        if self.optins_on and self.optins.campaign_subscriptions and recs:
-            subs = await self.ns.entity_subscriptions(self.record_type, [r.id for r in recs if r.email])
         shadows = self.state.shadows_for(emails)
         plan = Plan(ctx)
         written: set[str] = set()
@@ -316,6 +365,9 @@ class EntityPass(MarketingSideChanges):
                            shadows.get(rec.email or "", {}), written)
         if self.optins_on:
             self.expect_statuses(plan, contacts)
+        if no_netsuite_writes is not None and not any(
+                st.op is not None and st.op.side == "netsuite" for st in plan.steps):
+            no_netsuite_writes()
         writes_started = ctx.clock()
         await plan.execute()
         for rec in recs:

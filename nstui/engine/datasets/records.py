@@ -11,17 +11,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import aclosing
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from nstui.engine import events as ev
-from nstui.engine.datasets.base import PassContext, Plan, breathe
+from nstui.engine.datasets.base import PassContext, Plan, breathe, read_ahead
 from nstui.engine.datasets.intents import reconcile_intents
 from nstui.engine.datasets.ops import InsightDelete, InsightUpsert, SetDigest, Step
 from nstui.engine.rules.emails import normalize_email
 from nstui.engine.rules.watermark import read_from
 from nstui.netsuite.suiteql import quote, ts
+
+
+async def _nothing(page: list[dict[str, Any]]) -> None:
+    return None
+
 
 ORDERS_COLLECTION = "Orders"
 
@@ -63,17 +69,19 @@ class RecordPass:
         since = self.state.watermark(ctx.dataset)
         overlap = self.model.engine.watermark_overlap
         select, from_, where = self.query()
-        async for page in self.ns.keyset_pages(
+        pages = self.ns.keyset_pages(
             select=select, from_=from_, where=where, key_time="t.lastmodifieddate", key_id="t.id",
             since=read_from(since, self.ns.server_clock.now(), overlap), page_size=self.model.netsuite.page_size,
-        ):
-            ctx.page_read("netsuite", len(page))
-            plan = Plan(ctx)
-            await self.build(page, plan)
-            await plan.execute()
-            ctx.page_done(page)
-            if ctx.cancel.is_set():
-                return
+        )
+        async with aclosing(read_ahead(pages, _nothing)) as ahead:  # the next page is read meanwhile
+            async for page, _ in ahead:
+                ctx.page_read("netsuite", len(page))
+                plan = Plan(ctx)
+                await self.build(page, plan)
+                await plan.execute()
+                ctx.page_done(page)
+                if ctx.cancel.is_set():
+                    return
 
     def send(self, plan: Plan, key: str, record: dict[str, Any], reason: str, email: str | None = None) -> None:
         """Upsert ``record`` unless it is what was sent last time."""
