@@ -77,7 +77,7 @@ class Terminal:
         os.write(self.master, data)
         end = start + timeout
         while True:
-            if until is None and self.out or until is not None and until in self.out:
+            if (until is None and self.out) or (until is not None and until in self.out):
                 return time.perf_counter() - start
             if time.perf_counter() > end:
                 return float("inf")

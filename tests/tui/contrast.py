@@ -31,7 +31,7 @@ def shown(color: Color, system: ColorSystem) -> ColorTriplet:
 
 
 def blend(a: ColorTriplet, b: ColorTriplet, f: float) -> ColorTriplet:
-    return ColorTriplet(*(round(x + (y - x) * f) for x, y in zip(a, b)))
+    return ColorTriplet(*(round(x + (y - x) * f) for x, y in zip(a, b, strict=True)))
 
 
 def text_contrast(style: Style, system: ColorSystem) -> float:

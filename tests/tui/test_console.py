@@ -434,29 +434,7 @@ async def test_log_filters_and_search(config_path):
         assert lines and all("duplicate" in line for line in lines)
 
 
-# -- every screen at 80x24 -----------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "key, expected",
-    [
-        ("1", ["NetSuite campaign subscription", "Newsletter", "Both Directions", "a Add"]),
-        ("2", ["Enable Connection", "Sync Direction", "Soft Opt-In Status", "Onboarding"]),
-        ("3", ["Campaign subscription directions", "Bronto to NetSuite", "Master:"]),
-        ("4", ["No run yet", "r Run sync", "p Dry run"]),
-        ("5", ["NetSuite", "1234567_SB1", "not set", "Test NetSuite", "f Fields"]),
-        ("5f", ["Field mappings of customers", "firstname", "FIRSTNAME", "Both Directions", "a Add"]),
-    ],
-)
-async def test_screen_capture_80x24(config_path, key, expected):
-    app = NstuiApp(config_path)
-    async with app.run_test(size=SIZE) as pilot:
-        await ready(pilot)
-        await pilot.press(*key)
-        await pilot.pause()
-        text = screen_text(app)
-        for piece in expected:
-            assert piece in text, (piece, text)
+# -- every screen at 80x24: test_snapshots.py --------------------------------------------------
 
 
 async def test_secrets_never_on_screen(config_path, monkeypatch):

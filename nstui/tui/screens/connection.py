@@ -12,14 +12,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Input, Label, Select, Static, Checkbox
+from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from nstui.config import DATASETS, format_duration
 from nstui.credentials import env_status
 from nstui.tui.screens.base import BaseScreen
+from nstui.tui.widgets.checks import YesNo
 from nstui.tui.widgets.inputs import FieldInput
 from nstui.tui.widgets.pickers import Picker
-from nstui.tui.widgets.checks import YesNo
 
 RECORD_TYPES = [("Persons", "persons"), ("Companies", "companies"), ("Both", "both")]
 

@@ -96,9 +96,7 @@ class DirectionsScreen(BaseScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # As screen 3 on its own there is nothing to go back to: no "Back" in the footer.
-        if action == "close" and not self.target:
-            return False
-        return True
+        return not (action == "close" and not self.target)
 
     def action_close(self) -> None:
         if self.target:

@@ -12,10 +12,10 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Static
 
 from nstui.tui.screens.base import BaseScreen
-from nstui.tui.widgets.inputs import FieldInput
-from nstui.tui.widgets.pickers import Picker
 from nstui.tui.texts import CAN_SPAM, GLOBAL_DIRECTIONS, GUIDANCE
 from nstui.tui.widgets.checks import Checklist, YesNo
+from nstui.tui.widgets.inputs import FieldInput
+from nstui.tui.widgets.pickers import Picker
 
 STATUSES = [("Onboarding", "onboarding"), ("Unconfirmed", "unconfirmed")]
 SOURCES = [("Subscriptions", "subscriptions"), ("A field", "field")]

@@ -16,8 +16,8 @@ from nstui.config import DATASETS
 from nstui.engine import events as ev
 from nstui.sanitize import clean
 from nstui.tui.screens.base import BaseScreen
-from nstui.tui.widgets.inputs import FieldInput
 from nstui.tui.widgets.event_log import EventLog
+from nstui.tui.widgets.inputs import FieldInput
 from nstui.tui.widgets.pickers import Picker
 
 LEVEL_RANK = {"debug": 0, "info": 1, "warning": 2, "error": 3}
@@ -127,7 +127,7 @@ class SyncLogScreen(BaseScreen):
         log = self.event_log
         where = "following new lines" if log.following else "paused: end follows again"
         lines.append(f"{len(log.rows):,} lines, {where}; enter shows a line in full")
-        text = Text("\n".join([state] + lines))
+        text = Text("\n".join([state, *lines]))
         panel = self.query_one("#progress", Static)
         if getattr(self, "_progress_text", None) != text.plain:  # no redraw when nothing changed
             self._progress_text = text.plain

@@ -7,10 +7,10 @@ screen reader over SSH, every box reads as ticked. Here off is a blank.
 
 from __future__ import annotations
 
+from rich.segment import Segment
 from textual.strip import Strip
 from textual.widgets import Checkbox, SelectionList
 from textual.widgets.option_list import OptionDoesNotExist
-from rich.segment import Segment
 
 ON, OFF = "X", " "
 

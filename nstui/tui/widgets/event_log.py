@@ -85,7 +85,9 @@ class EventLog(ScrollView, can_focus=True):
         self.rows = rows
         self._cache.clear()
         self._follow(True)
+        self.cursor = max(0, len(rows) - 1)
         self._resized()
+        self.refresh()
 
     def extend(self, rows: list[int]) -> None:
         """New events at the end; old ones the store has let go are dropped."""

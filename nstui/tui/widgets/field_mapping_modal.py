@@ -3,18 +3,17 @@ direction (seed 003: "field mappings", each with its own direction)."""
 
 from __future__ import annotations
 
+from pydantic import ValidationError
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Label, Select, Static
 
-from pydantic import ValidationError
-
 from nstui.config import DIRECTIONS, FieldMapping, describe_validation_error
 from nstui.tui.texts import LABELS
-from nstui.tui.widgets.pickers import Picker
 from nstui.tui.widgets.modals import FormModal, Submit
+from nstui.tui.widgets.pickers import Picker
 
 TYPES = [("not known", ""), ("text", "text"), ("checkbox", "checkbox"), ("list/record", "select"),
          ("multiple select", "multiselect"), ("date", "date"), ("number", "number")]
