@@ -25,6 +25,7 @@ from typing import Annotated, Any, Literal
 import tomlkit
 import tomlkit.exceptions
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -474,6 +475,15 @@ class TuiConfig(Model):
     theme: str = "nstui-dark"
 
 
+def _keys_table(value: dict[str, str]) -> dict[str, str]:
+    from nstui.keys import problems
+
+    found = problems(value)
+    if found:
+        raise ValueError("; ".join(found))
+    return value
+
+
 class Config(Model):
     netsuite: NetSuiteConfig = Field(default_factory=NetSuiteConfig)
     marketing: MarketingConfig = Field(default_factory=MarketingConfig)
@@ -483,6 +493,8 @@ class Config(Model):
     engine: EngineConfig = Field(default_factory=EngineConfig)
     state: StateConfig = Field(default_factory=StateConfig)
     tui: TuiConfig = Field(default_factory=TuiConfig)
+    #: The console's keys by action name (nstui/keys.py): validated, shown in the footer and on the ? screen.
+    keys: Annotated[dict[str, str], AfterValidator(_keys_table)] = Field(default_factory=dict)
 
 
 # ---------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from nstui.engine import events as ev
+from nstui.keys import key
 from nstui.tui.event_store import EventStore
 from nstui.tui.screens.campaign_subscriptions import CampaignSubscriptionsScreen
 from nstui.tui.session import EditRefused, Session
@@ -53,12 +54,12 @@ class NstuiApp(App[int]):
     BINDINGS = [
         # One footer entry "12345 Screens" for the five: the screen's own keys,
         # save, help and quit fit at 80 columns; ? lists every key.
-        *[Binding(key, f"switch_mode('{mode}')", title, id=f"screen-{mode}", group=SCREENS_GROUP)
-          for mode, (key, title) in SCREENS.items()],
-        Binding("question_mark", "help", "Keys", id="help"),
-        Binding("ctrl+s", "save", "Save", id="save", priority=True),
-        Binding("q", "quit_app", "Quit", id="quit"),
-        Binding("ctrl+q", "quit_app", "Quit", id="quit-ctrl", show=False, priority=True),
+        *[Binding(key(f"screen-{mode}"), f"switch_mode('{mode}')", title, id=f"screen-{mode}", group=SCREENS_GROUP)
+          for mode, (_, title) in SCREENS.items()],
+        Binding(key("help"), "help", "Keys", id="help"),
+        Binding(key("save"), "save", "Save", id="save", priority=True),
+        Binding(key("quit"), "quit_app", "Quit", id="quit"),
+        Binding(key("quit-ctrl"), "quit_app", "Quit", id="quit-ctrl", show=False, priority=True),
     ]
 
     def __init__(self, config_path: Path, *, theme: str | None = None, watch_hangup: bool = False,
@@ -85,6 +86,9 @@ class NstuiApp(App[int]):
     # -- start-up ------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        # The [keys] table (validated with the configuration): the footer, the
+        # ? screen and the bindings all follow it.
+        self.set_keymap(dict(self.session.model.keys))
         for theme in load_themes(self.color_depth):
             self.register_theme(theme)
         wanted = self._requested_theme or self.session.model.tui.theme
@@ -305,8 +309,9 @@ class NstuiApp(App[int]):
 
     def get_system_commands(self, screen: Screen) -> list[SystemCommand]:  # type: ignore[override]
         commands = list(super().get_system_commands(screen))
-        for mode, (key, title) in SCREENS.items():
-            commands.append(SystemCommand(f"{key} {title}", f"Switch to the {title} screen",
+        for mode, (_, title) in SCREENS.items():
+            shown = self._keymap.get(f"screen-{mode}", key(f"screen-{mode}"))
+            commands.append(SystemCommand(f"{shown} {title}", f"Switch to the {title} screen",
                                           lambda m=mode: self.switch_mode(m)))
         commands += [
             SystemCommand("Save", "Save the configuration (ctrl+s)", self.action_save),
@@ -332,8 +337,8 @@ class NstuiApp(App[int]):
             if (not isinstance(binding, Binding) or not binding.description or binding.key == "escape"
                     or binding.description in taken or binding.action in IN_PALETTE_ALREADY):
                 continue
-            key = binding.key.split(",")[0]
-            out.append(SystemCommand(f"{where}: {binding.description}", f"{key} on this screen",
+            pressed = self._keymap.get(binding.id, binding.key) if binding.id else binding.key
+            out.append(SystemCommand(f"{where}: {binding.description}", f"{pressed.split(',')[0]} on this screen",
                                      lambda action=binding.action: self.call_later(screen.run_action, action)))
         return out
 

@@ -155,3 +155,39 @@ async def test_new_list_only_when_the_form_is_confirmed_and_duplicates_refused(c
         await ready(pilot)
         assert "Autumn" in app.list_names()
         assert app.session.model.optins.campaign_subscriptions[-1].list == "Autumn"
+
+
+async def test_keys_table_remaps_footer_help_and_bindings(tmp_path):
+    path = tmp_path / "nstui.toml"
+    text = (ROOT / "sample_config.toml").read_text().replace("records = 2000", "records = 40")
+    path.write_text(text + '\n[keys]\nsave = "f2"\n"screen-log" = "f4"\n"log.search" = "f"\n')
+    app = NstuiApp(path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        keys = {k for k, _ in footer_keys(app)}
+        assert "f2" in keys and "ctrl+s" not in keys
+        await pilot.press("question_mark")
+        await pilot.pause()
+        rows = {what: keys for keys, what, _ in key_rows(app, app.screen.under)}
+        assert rows["Save"] == "f2" and rows["Sync log"] == "f4"
+        await pilot.press("escape", "f4")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "SyncLogScreen"
+        await pilot.press("f")
+        await pilot.pause()
+        assert app.focused.id == "search"
+
+
+@pytest.mark.parametrize("table, problem", [
+    ('"log.run" = "alt+r"', "log.run: 'alt+r' is not a key every terminal and SSH client sends"),
+    ('"subscriptions.add" = "d"', "subscriptions.delete: 'd' is subscriptions.add already on that screen"),
+    ('"nosuch" = "z"', "nosuch: no such action"),
+])
+def test_keys_table_validated(tmp_path, table, problem):
+    from nstui.config import ConfigError, ConfigFile
+
+    path = tmp_path / "nstui.toml"
+    path.write_text((ROOT / "sample_config.toml").read_text() + f"\n[keys]\n{table}\n")
+    with pytest.raises(ConfigError) as e:
+        ConfigFile.load(path)
+    assert any(problem in p for p in e.value.problems), e.value.problems

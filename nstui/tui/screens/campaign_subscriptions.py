@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from nstui.config import CampaignSubscriptionMapping
+from nstui.keys import key
 from nstui.tui.screens.base import BaseScreen
 from nstui.tui.session import EditRefused
 from nstui.tui.texts import LABELS
@@ -22,11 +23,11 @@ def _mapping(choice: MappingChoice) -> CampaignSubscriptionMapping:
 class CampaignSubscriptionsScreen(BaseScreen):
     AUTO_FOCUS = "#mappings"
     BINDINGS = [
-        Binding("a", "add", "Add"),
-        Binding("enter", "edit", "Edit", priority=True),
-        Binding("d", "delete", "Delete"),
-        Binding("n", "new_list", "New list"),
-        Binding("c", "choose_direction", "Direction"),
+        Binding(key("subscriptions.add"), "add", "Add", id="subscriptions.add"),
+        Binding(key("subscriptions.edit"), "edit", "Edit", priority=True, id="subscriptions.edit"),
+        Binding(key("subscriptions.delete"), "delete", "Delete", id="subscriptions.delete"),
+        Binding(key("subscriptions.new_list"), "new_list", "New list", id="subscriptions.new_list"),
+        Binding(key("subscriptions.direction"), "choose_direction", "Direction", id="subscriptions.direction"),
     ]
 
     def compose(self) -> ComposeResult:

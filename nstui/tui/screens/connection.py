@@ -16,6 +16,7 @@ from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from nstui.config import DATASETS, format_duration
 from nstui.credentials import env_status
+from nstui.keys import key
 from nstui.tui.screens.base import BaseScreen
 from nstui.tui.widgets.checks import YesNo
 from nstui.tui.widgets.inputs import FieldInput
@@ -31,9 +32,9 @@ def field(label: str, widget: Any) -> Horizontal:
 class ConnectionScreen(BaseScreen):
     AUTO_FOCUS = "#customers-enabled"
     BINDINGS = [
-        Binding("t", "test_netsuite", "Test NetSuite"),
-        Binding("m", "test_marketing", "Test marketing"),
-        Binding("f", "field_mappings", "Fields"),
+        Binding(key("connection.test_netsuite"), "test_netsuite", "Test NetSuite", id="connection.test_netsuite"),
+        Binding(key("connection.test_marketing"), "test_marketing", "Test marketing", id="connection.test_marketing"),
+        Binding(key("connection.field_mappings"), "field_mappings", "Fields", id="connection.field_mappings"),
     ]
 
     def compose(self) -> ComposeResult:

@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from nstui.config import DATASETS, FieldMapping
+from nstui.keys import key
 from nstui.tui.screens.base import BaseScreen
 from nstui.tui.texts import LABELS
 from nstui.tui.widgets.field_mapping_modal import FieldMappingModal
@@ -18,10 +19,10 @@ from nstui.tui.widgets.modals import ConfirmModal
 class FieldMappingsScreen(BaseScreen):
     AUTO_FOCUS = "#fields"
     BINDINGS = [
-        Binding("a", "add", "Add"),
-        Binding("enter", "edit", "Edit", priority=True),
-        Binding("d", "delete", "Delete"),
-        Binding("s", "next_dataset", "Data set"),
+        Binding(key("fields.add"), "add", "Add", id="fields.add"),
+        Binding(key("fields.edit"), "edit", "Edit", priority=True, id="fields.edit"),
+        Binding(key("fields.delete"), "delete", "Delete", id="fields.delete"),
+        Binding(key("fields.dataset"), "next_dataset", "Data set", id="fields.dataset"),
         Binding("escape", "close", "Back"),
     ]
 

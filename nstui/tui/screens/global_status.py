@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Static
 
+from nstui.keys import key
 from nstui.tui.screens.base import BaseScreen
 from nstui.tui.texts import CAN_SPAM, GLOBAL_DIRECTIONS, GUIDANCE
 from nstui.tui.widgets.checks import Checklist, YesNo
@@ -30,7 +31,7 @@ def row(label: str, widget: Any, guidance: str) -> Horizontal:
 
 class GlobalStatusScreen(BaseScreen):
     AUTO_FOCUS = "#enable_connection"
-    BINDINGS = [Binding("c", "choose_direction", "Direction")]
+    BINDINGS = [Binding(key("global.direction"), "choose_direction", "Direction", id="global.direction")]
 
     def compose(self) -> ComposeResult:
         gs = self.nstui.session.model.optins.global_status

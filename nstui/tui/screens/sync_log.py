@@ -14,6 +14,7 @@ from textual.widgets import Input, Select, Static
 
 from nstui.config import DATASETS
 from nstui.engine import events as ev
+from nstui.keys import key
 from nstui.sanitize import clean
 from nstui.tui.screens.base import BaseScreen
 from nstui.tui.widgets.event_log import EventLog
@@ -40,13 +41,13 @@ def render(event: ev.Event) -> Text:
 class SyncLogScreen(BaseScreen):
     AUTO_FOCUS = "#log"
     BINDINGS = [
-        Binding("r", "run", "Run sync"),
-        Binding("p", "dry_run", "Dry run"),
-        Binding("x", "cancel", "Cancel"),
-        Binding("slash", "search", "Search"),
+        Binding(key("log.run"), "run", "Run sync", id="log.run"),
+        Binding(key("log.dry_run"), "dry_run", "Dry run", id="log.dry_run"),
+        Binding(key("log.cancel"), "cancel", "Cancel", id="log.cancel"),
+        Binding(key("log.search"), "search", "Search", id="log.search"),
         # In the palette and on the ? screen; the footer keeps the run keys.
-        Binding("l", "cycle_level", "Level", show=False),
-        Binding("s", "cycle_dataset", "Data set", show=False),
+        Binding(key("log.level"), "cycle_level", "Level", show=False, id="log.level"),
+        Binding(key("log.dataset"), "cycle_dataset", "Data set", show=False, id="log.dataset"),
         Binding("escape", "clear_search", "Clear search", show=False),
     ]
 
