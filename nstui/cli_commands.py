@@ -61,6 +61,11 @@ def add_parsers(sub: Any, config_arg: Callable[[argparse.ArgumentParser], None])
                    help="no terminal needed: prepare the demo, open the console headless at 80x24, "
                         "run one sync, report; exit 0 when all worked")
 
+    p = sub.add_parser("web", help="the console in a browser (textual-serve), on 127.0.0.1 only")
+    config_arg(p)
+    p.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000)")
+    p.add_argument("--theme", default=argparse.SUPPRESS, help="console theme")
+
     p = sub.add_parser("sandbox", help="the embedded NetSuite and Dotdigital sandboxes")
     ssub = p.add_subparsers(dest="sandbox_command", metavar="ACTION", required=True)
     s = ssub.add_parser("serve", help="serve both sandboxes on 127.0.0.1 over HTTP")
@@ -85,11 +90,23 @@ def dispatch(args: argparse.Namespace) -> int:
         "status": cmd_status,
         "demo": cmd_demo,
         "sandbox": cmd_sandbox,
+        "web": cmd_web,
         "why": _why,
     }.get(args.command)
     if handler is None:
         raise CliError(f"unknown command {args.command!r}; see `nstui --help`")
     return handler(args)
+
+
+def cmd_web(args: argparse.Namespace) -> int:
+    from nstui.cli import CliError, _config_path
+    from nstui.tui.web import serve
+
+    if not 1 <= args.port <= 65535:
+        raise CliError(f"--port: {args.port} is not a port (1-65535)")
+    path = _config_path(args)
+    ConfigFile.load(path)  # a bad file gets its clear messages here, not in each browser tab
+    return serve(path, port=args.port, theme=getattr(args, "theme", None))
 
 
 def _why(args: argparse.Namespace) -> int:
