@@ -89,6 +89,12 @@ def main() -> None:
     rows.append(("  TO_CHAR per row (strptime before)", f"{sb['to_char_us']:.1f} µs ({sb['strptime_to_char_us']:.1f})",
                  "no per-row parsing", ""))
 
+    con = run("console.py", "--records", "10000")
+    rows.append(("console: first paint of `nstui demo`", f"{con['first_paint_ms']:.0f} ms", "< 1 s", con["cmd"]))
+    rows.append(("  key to screen during a 10,000 sync, p99", f"{con['key_p99_ms']:.0f} ms", "< 100 ms", ""))
+    rows.append(("  screen switch during it, worst", f"{con['switch_max_ms']:.0f} ms", "< 150 ms", ""))
+    rows.append(("  idle CPU after it", f"{con['idle_cpu_pct']:.1f} %", "< 1 %", ""))
+
     print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"{big_sync['load']} at the start of the large sync")
     width = max(len(r[0]) for r in rows)
