@@ -191,3 +191,18 @@ def test_keys_table_validated(tmp_path, table, problem):
     with pytest.raises(ConfigError) as e:
         ConfigFile.load(path)
     assert any(problem in p for p in e.value.problems), e.value.problems
+
+
+async def test_directions_in_words_and_screen_3_without_back(config_path):
+    app = NstuiApp(config_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("3")
+        await pilot.pause()
+        assert "escape" not in {k for k, _ in footer_keys(app)}   # nothing to go back to: no "Back"
+        lines = [s.text for s in app.screen._compositor.render_strips()]  # noqa: SLF001
+        assert not any("Blanks: -" in line for line in lines)
+        await pilot.press("end", "enter")                # the global Both Directions
+        await pilot.pause()
+        told = [n.message for n in app._notifications]  # noqa: SLF001
+        assert told[-1] == "Global subscription status direction: Both Directions"

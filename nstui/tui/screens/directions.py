@@ -18,7 +18,9 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from nstui.tui.screens.base import BaseScreen
-from nstui.tui.texts import CAMPAIGN_DIRECTIONS, GLOBAL_DIRECTIONS, DirectionText
+from nstui.tui.texts import CAMPAIGN_DIRECTIONS, GLOBAL_DIRECTIONS, LABELS, DirectionText
+
+GLOBAL_LABELS = {d.value: d.label for d in GLOBAL_DIRECTIONS}
 
 Target = Literal["campaign", "global"]
 
@@ -30,7 +32,8 @@ def _option(kind: str, d: DirectionText, current: str | None) -> Option:
     body.add_column(width=4)
     body.add_column()
     body.add_row("", d.meaning)
-    body.add_row("", f"Master: {d.master}.  Blanks: {d.blanks}.")
+    # The global status has no blanks to sync: only the campaign directions say.
+    body.add_row("", f"Master: {d.master}." + (f"  Blanks: {d.blanks}." if d.blanks != "-" else ""))
     return Option(Group(Text(f"{mark}{d.label}", style="bold"), body), id=f"{kind}:{d.value}")
 
 
@@ -81,7 +84,7 @@ class DirectionsScreen(BaseScreen):
             def change(model) -> None:
                 model.optins.global_status.direction = value
 
-            self.edit(change, f"Global subscription status direction: {value}")
+            self.edit(change, f"Global subscription status direction: {GLOBAL_LABELS[value]}")
             return
         index = session.selected_mapping
         mappings = session.model.optins.campaign_subscriptions
@@ -92,7 +95,7 @@ class DirectionsScreen(BaseScreen):
         def change_row(model) -> None:
             model.optins.campaign_subscriptions[index].direction = value
 
-        self.edit(change_row, f"{mappings[index].netsuite_subscription}: direction {value}")
+        self.edit(change_row, f"{mappings[index].netsuite_subscription}: direction {LABELS[value]}")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # As screen 3 on its own there is nothing to go back to: no "Back" in the footer.

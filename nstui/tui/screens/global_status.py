@@ -61,7 +61,7 @@ class GlobalStatusScreen(BaseScreen):
             yield row("Resubscribe with Confirmation", YesNo(value=gs.resubscribe_with_confirmation,
                                                               id="resubscribe_with_confirmation"),
                       "A NetSuite opt-in of an unsubscribed contact sends a double opt-in email; never a silent resubscribe.")
-            yield Label("Seed 003: where NetSuite keeps opt-in/out", classes="section")
+            yield Label("Where NetSuite keeps opt-in/out (customers and contacts)", classes="section")
             yield row("Opt-In Source", Picker(SOURCES, id="optins-source", allow_blank=False, value=optins.source,
                                               compact=True), GUIDANCE["source"])
             yield row("Opt-In Field", FieldInput(optins.source_field or "", id="optins-source_field",
