@@ -819,6 +819,11 @@ def merge_into_document(doc: Any, new: dict[str, Any], defaults: Any) -> None:
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value) and present:
             existing = doc[key]
             if isinstance(existing, list) and len(existing) and all(isinstance(e, dict) for e in existing):
+                # The comments under the last entry head the next section: they
+                # stay last whichever entries are removed or added.
+                last = _body(existing[-1]) or []
+                cut = _trivia_start(last, len(last))
+                trivia, last[cut:] = last[cut:], []
                 _drop_removed_tables(existing, value)
                 for i, item in enumerate(value):
                     if i < len(existing):
@@ -826,19 +831,103 @@ def merge_into_document(doc: Any, new: dict[str, Any], defaults: Any) -> None:
                         for k in [k for k in existing[i] if k not in item]:
                             del existing[i][k]
                     else:
-                        existing.append(item)
+                        _append_keeping_comments(existing, item)
                 while len(existing) > len(value):
                     del existing[len(existing) - 1]
+                tail = _body(existing[-1])
+                if tail is not None:
+                    del tail[_trivia_start(tail, len(tail)):]
+                    tail.extend(trivia)
                 continue
+        if value == [] and present and isinstance(doc[key], list) and len(doc[key]) and default_dump.get(key) == []:
+            _remove_keeping_comments(doc, key)  # the last entry held the next section's heading
+            continue
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
             aot = tomlkit.aot()
             for item in value:
                 aot.append(item)
             doc[key] = aot
             continue
+        if not present and not isinstance(value, dict):
+            _add_before_comments(doc, key, value)
+            continue
         doc[key] = value
     for key in [k for k in doc if k not in new]:
         del doc[key]
+
+
+def _body(container: Any) -> list[Any] | None:
+    inner = getattr(container, "value", container)
+    return getattr(inner, "body", None)
+
+
+def _trivia_start(body: list[Any], end: int) -> int:
+    """Where the comments and blank lines just before ``end`` begin: in a
+    TOML file they introduce what follows (the next section's "# Step 6"),
+    though tomlkit keeps them in the table above."""
+    from tomlkit.items import Comment, Whitespace
+
+    i = end
+    while i > 0 and body[i - 1][0] is None and isinstance(body[i - 1][1], (Comment, Whitespace)):
+        i -= 1
+    return i
+
+
+def _add_before_comments(doc: Any, key: str, value: Any) -> None:
+    """A new key goes among its table's keys, above the comments that head the
+    next section (a new source_field stayed under "# Step 5")."""
+    from tomlkit.items import AoT, Table
+
+    body = _body(doc)
+    inner = getattr(doc, "value", doc)
+    if body is None or not hasattr(inner, "_insert_at"):
+        doc[key] = value
+        return
+    first_table = next((i for i, (k, item) in enumerate(body) if k is not None and isinstance(item, (Table, AoT))),
+                       len(body))
+    at = _trivia_start(body, first_table)
+    if at >= len(body):
+        doc[key] = value
+    else:
+        inner._insert_at(at, key, value)  # noqa: SLF001 (tomlkit has no public insert)
+
+
+def _remove_keeping_comments(doc: Any, key: str) -> None:
+    """Remove an array of tables whose default is empty; the comments under
+    its last entry (the next section's heading) stay where the array was."""
+    aot = doc[key]
+    last = _body(aot[-1]) or []
+    trivia = last[_trivia_start(last, len(last)):]
+    inner = getattr(doc, "value", doc)
+    body = _body(doc)
+    at = next((i for i, (k, _) in enumerate(body or []) if k is not None and k.key == key), None)
+    del doc[key]
+    if body is None or at is None or not hasattr(inner, "_map"):
+        return
+    for offset, entry in enumerate(trivia):
+        i = at + offset
+        # tomlkit indexes its keys by position: those after the insertion move by one
+        for k, v in inner._map.items():  # noqa: SLF001
+            inner._map[k] = tuple(x + 1 if x >= i else x for x in v) if isinstance(v, tuple) else (v + 1 if v >= i else v)  # noqa: SLF001
+        body.insert(i, entry)
+
+
+def _append_keeping_comments(aot: Any, item: dict[str, Any]) -> None:
+    """Append to an array of tables; the comments under its last entry (the
+    next section's heading) move under the new one."""
+    body = _body(aot[-1]) if len(aot) else None
+    trivia: list[Any] = []
+    if body:
+        from tomlkit.items import Whitespace
+
+        cut = _trivia_start(body, len(body))
+        trivia, body[cut:] = body[cut:], []
+        if not body or not isinstance(body[-1][1], Whitespace):
+            body.append((None, Whitespace("\n")))  # a blank line between entries
+    aot.append(item)
+    new_body = _body(aot[-1])
+    if new_body is not None:
+        new_body.extend(trivia)
 
 
 def _drop_removed_tables(existing: Any, new: list[dict[str, Any]]) -> None:

@@ -206,3 +206,27 @@ async def test_directions_in_words_and_screen_3_without_back(config_path):
         await pilot.pause()
         told = [n.message for n in app._notifications]  # noqa: SLF001
         assert told[-1] == "Global subscription status direction: Both Directions"
+
+
+async def test_saved_entries_beside_their_own_section(config_path):
+    """A new mapping and a new opt-in field land under their own sections'
+    comments, not under the next section's; deleting every mapping keeps the
+    next section's heading."""
+    app = NstuiApp(config_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("a", "enter", "down", "enter", "tab", "tab", "enter", "down", "enter", "ctrl+o")
+        await pilot.pause()
+        await pilot.press("2")
+        await pilot.pause()
+        app.screen.query_one("#optins-source_field").focus()
+        await pilot.press(*list("custentity_optin"), "enter", "ctrl+s")
+        await pilot.pause()
+        text = config_path.read_text()
+        assert len(app.session.model.optins.campaign_subscriptions) == 3
+        assert text.index('source_field = "custentity_optin"') < text.index("# Step 5")
+        assert text.rindex("[[optins.campaign_subscriptions]]") < text.index("# Step 6")
+        await pilot.press("escape", "1", "d", "y", "d", "y", "d", "y", "ctrl+s")
+        await pilot.pause()
+        assert app.session.model.optins.campaign_subscriptions == []
+        assert "# Step 6" in config_path.read_text()
