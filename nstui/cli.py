@@ -171,6 +171,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return output_closed()
+    except OSError as e:  # a configured path that cannot be used (state file, sandbox or lock folder)
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"nstui: cannot use {clean(where, 300)}{clean(e.strerror or e, 300)}", file=sys.stderr)
+        return EXIT_BAD_CONFIG
     except Exception as e:  # the last line of defence: no traceback reaches a user
         code = getattr(e, "exit_code", None)  # errors that know their exit code (state version)
         if isinstance(code, int):

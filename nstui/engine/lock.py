@@ -11,6 +11,7 @@ off one state file. Lock files are 0600 (the holder's line names a pid).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import socket
@@ -60,6 +61,8 @@ def accounts_key(cfg: "ConfigFile") -> str:
 
 class RunLock:
     def __init__(self, state_path: Path, *, accounts: str | None = None):
+        if state_path.is_dir():  # its lock would land beside the folder ("/" -> "/.lock")
+            raise IsADirectoryError(errno.EISDIR, "the state file is a folder", str(state_path))
         state_path.parent.mkdir(parents=True, exist_ok=True)
         paths = [Path(str(state_path) + ".lock")]
         if accounts:

@@ -17,6 +17,7 @@ one that has shipped.
 
 from __future__ import annotations
 
+import errno
 import json
 import pickle
 import sqlite3
@@ -206,6 +207,8 @@ class StateStore:
             _refuse_newer(self.db.execute("PRAGMA user_version").fetchone()[0], schema_version())
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
+            if path.is_dir():  # sqlite would say only "unable to open database file"
+                raise IsADirectoryError(errno.EISDIR, "the state file is a folder", str(path))
             self.db = sqlite3.connect(private_file(path), isolation_level=None, timeout=30)
         self.db.row_factory = sqlite3.Row
         if not readonly:

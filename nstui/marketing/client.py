@@ -209,7 +209,7 @@ class MarketingClient:
         account = await self._json("account", "GET", "/v2/account-info", wire.Account)
         props = {p.name: p.value for p in account.properties}
         name = props.get("Name") or props.get("MainEmail") or f"account {account.id}"
-        return f"Dotdigital {self._host}: OK ({name})"
+        return f"Dotdigital {self._host}: OK ({clean(name, 80)})"  # the account name is outside text
 
     # -- lists -----------------------------------------------------------------------
 

@@ -116,3 +116,19 @@ def test_a_refused_secret_is_not_echoed(tmp_path, capsys):
     assert main(["validate", str(path)]) == 2
     err = capsys.readouterr().err
     assert "netsuite.token_secret_env" in err and value[:8] not in err and "64 characters" in err
+
+
+@pytest.mark.parametrize("key,value", [("state.path", "{tmp}"), ("state.path", "/proc/nope/state.sqlite"),
+                                       ("sandbox.data_dir", "/proc/nope")])
+def test_a_path_that_cannot_be_used_is_exit_2(tmp_path, monkeypatch, capsys, figures, key, value):
+    from .conftest import embedded_config
+
+    monkeypatch.delenv("NSTUI_STATE")
+    cfg = embedded_config(tmp_path, records=5)
+    assert main(["config", "set", "--config", str(cfg), key, value.format(tmp=tmp_path)]) == 0
+    capsys.readouterr()
+    assert main(["sync", "--once", "-d", "items", "--config", str(cfg)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("nstui: cannot use") and "Traceback" not in err
+    assert not (tmp_path.parent / (tmp_path.name + ".lock")).exists()
+    figures["bad_inputs"] = 1
