@@ -62,5 +62,6 @@ def pytest_terminal_summary(terminalreporter, config):
                       f"then one clean run: lost {r['lost']}, duplicated {r['duplicated']}, wrong {r['wrong']}"
                       f"; catalog and order records not sent again, an engine limit: {r.get('insight_lost', 0)}")
     tr.write_line(f"kills survived: {totals['kills']}; bad inputs tried: {totals['bad_inputs']}")
-    tr.write_line(f"records lost {totals['lost']}, duplicated {totals['duplicated']}, wrong {totals['wrong']}; "
+    tr.write_line(f"records (contacts, consent, NetSuite records) lost {totals['lost']}, "
+                  f"duplicated {totals['duplicated']}, wrong {totals['wrong']}; "
                   f"credential values found in outputs {totals['secret_hits']}, raw escape bytes {totals['escape_hits']}")
