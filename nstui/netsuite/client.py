@@ -196,6 +196,9 @@ class NetSuiteClient:
         items = body.get("items") or []
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
             raise self._malformed("SuiteQL query", "'items' is not a list of rows")
+        # SuiteQL rows are flat: a column holds text, a number or a boolean (links aside).
+        if any(isinstance(v, (dict, list)) for row in items for k, v in row.items() if k != "links"):
+            raise self._malformed("SuiteQL query", "answered a row whose values are not plain values")
         utc = self._utc_zone()
         body["items"] = [{k: (v if utc else self._utc_value(v)) for k, v in item.items() if k != "links"}
                          for item in items]

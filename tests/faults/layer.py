@@ -26,7 +26,7 @@ import uvicorn
 HOSTILE = "\x1b]0;pwned\x07\x1b[2J\x1b[31mERROR\x9b1m"
 
 BEFORE = ("429", "503", "hang", "redirect", "hostile")
-AFTER = ("drop", "drip", "oversized", "truncated", "array", "shape", "foreign", "notfinished")
+AFTER = ("drop", "drip", "oversized", "truncated", "array", "shape", "foreign", "notfinished", "badrows")
 #: What the random faults draw from (foreign links and endless imports have tests of their own).
 RANDOM = ("429", "503", "hang", "redirect", "hostile", "drop", "drip", "oversized", "truncated", "array", "shape")
 KINDS = RANDOM
@@ -129,6 +129,11 @@ class FaultLayer:
         if kind == "foreign":  # a next-page link to another origin
             data = json.loads(body)
             data["_links"] = {**data.get("_links", {}), "next": {"marker": "x", "link": f"{self.trap}/contacts/v3?marker=x"}}
+            return await _answer(send, status, json.dumps(data).encode())
+        if kind == "badrows":  # the right shape, rows of nonsense
+            data = json.loads(body)
+            if isinstance(data, dict) and isinstance(data.get("items"), list):
+                data["items"] = [{k: ({"x": 1} if k != "links" else v) for k, v in row.items()} for row in data["items"]]
             return await _answer(send, status, json.dumps(data).encode())
         if kind == "notfinished":  # an import job that never ends
             return await _answer(send, status, json.dumps({**json.loads(body), "status": "NotFinished"}).encode())

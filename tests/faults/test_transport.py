@@ -83,7 +83,7 @@ async def test_an_oversized_answer_is_refused_unread(make_world, figures):
     figures["faults"] = dict(world.injected)
 
 
-@pytest.mark.parametrize("kind", ["truncated", "array", "shape", "redirect", "hostile"])
+@pytest.mark.parametrize("kind", ["truncated", "array", "shape", "badrows", "redirect", "hostile"])
 async def test_a_malformed_answer_fails_its_data_set_and_the_run_goes_on(make_world, figures, kind):
     """NetSuite's first SuiteQL answer is spoiled: customers report it; the
     data sets after it run."""
