@@ -7,6 +7,7 @@ import os
 import re
 import signal
 import sys
+import threading
 from pathlib import Path
 
 from textual.app import App, SystemCommand
@@ -79,7 +80,7 @@ class NstuiApp(App[int]):
         self._requested_theme = theme
         self._subscriptions: list[str] = []
         self._lists: list[str] = []
-        self._cancel: asyncio.Event | None = None
+        self._cancel: threading.Event | None = None
         self._sync_worker: Worker[ev.RunSummary] | None = None
         self.animation_level = "none"  # every redraw crosses the network over SSH
 
@@ -123,7 +124,14 @@ class NstuiApp(App[int]):
 
     def _hang_up(self) -> None:
         self.hung_up = True
+        if self._cancel is not None:
+            self._cancel.set()
         self.exit(129)
+
+    def _leave(self) -> None:
+        if self._cancel is not None:
+            self._cancel.set()  # a run stops after its current page; the console closes
+        self.exit(0)
 
     def open_field_mappings(self) -> None:
         from nstui.tui.screens.field_mappings import FieldMappingsScreen
@@ -233,20 +241,18 @@ class NstuiApp(App[int]):
         if self._sync_worker is not None and self._sync_worker.state == WorkerState.RUNNING:
             self.notify("A run is already in progress.", severity="warning")
             return
-        self._cancel = asyncio.Event()
+        self._cancel = threading.Event()
         self._sync_worker = self.run_worker(self._sync(dry_run, self._cancel), group="sync", exclusive=True,
                                             exit_on_error=False)
 
-    async def _sync(self, dry_run: bool, cancel: asyncio.Event) -> ev.RunSummary | None:
-        from nstui.engine import Engine, EngineError
+    async def _sync(self, dry_run: bool, cancel: threading.Event) -> ev.RunSummary | None:
+        from nstui.engine import EngineError
 
         if self.session.dirty:
             self.bus.publish(ev.Warning_(text="this run uses the unsaved configuration shown here"))
         await self.sandboxes_ready()
-        engine = Engine(self.session.cfg, bus=self.bus)
         try:
-            # "Run now" means every enabled data set, due or not.
-            summary = await engine.run_once(engine.enabled(), dry_run=dry_run, cancel=cancel)
+            summary = await asyncio.to_thread(self._run_engine, dry_run, cancel)
         except EngineError as e:
             self.notify(str(e), severity="error", timeout=10)
             self.bus.publish(ev.Error(text=str(e)))
@@ -256,6 +262,18 @@ class NstuiApp(App[int]):
             self.bus.publish(ev.Error(text=f"{e.__class__.__name__}: {e}"))
             return None
         return summary
+
+    def _run_engine(self, dry_run: bool, cancel: threading.Event) -> ev.RunSummary:
+        """The engine on its own thread and event loop: between two of the
+        engine's yields (a page of 1,000 contacts parsed and reconciled) the
+        console's loop would wait; on a thread it gets the interpreter every
+        few milliseconds. Events reach the log through the store, which
+        wakes the console's loop thread-safely."""
+        from nstui.engine import Engine
+
+        engine = Engine(self.session.cfg, bus=self.bus)
+        # "Run now" means every enabled data set, due or not. The engine only asks is_set().
+        return asyncio.run(engine.run_once(engine.enabled(), dry_run=dry_run, cancel=cancel))  # type: ignore[arg-type]
 
     def cancel_sync(self) -> None:
         if self._sync_worker is None or self._sync_worker.state != WorkerState.RUNNING:
@@ -296,12 +314,12 @@ class NstuiApp(App[int]):
 
     def action_quit_app(self) -> None:
         if not self.session.dirty:
-            self.exit(0)
+            self._leave()
             return
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.exit(0)
+                self._leave()
 
         self.push_screen(ConfirmModal("There are unsaved changes. Quit without saving?", "Quit", "Stay"), answered)
 
