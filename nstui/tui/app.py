@@ -209,7 +209,13 @@ class NstuiApp(App[int]):
             async with open_connections(self.session.cfg) as conn:
                 made = await conn.marketing.create_list(name)
         except Exception as e:
-            self.notify(f"List not created: {e}", severity="error", timeout=8)
+            if "ERROR_ADDRESSBOOK_DUPLICATE" in (f"{getattr(e, 'code', '')} {e}"):
+                # Created meanwhile elsewhere (another console, the platform's own UI): say so in words.
+                self._lists = sorted(set(self._lists) | {name})
+                self.notify(f"List not created: the marketing platform has a list named {name!r} already; "
+                            "pick it in the list field", severity="error", timeout=8)
+            else:
+                self.notify(f"List not created: {e}", severity="error", timeout=8)
             return None
         self._lists = sorted(set(self._lists) | {made.name})
         self.notify(f"List {made.name!r} created")

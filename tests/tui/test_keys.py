@@ -230,3 +230,18 @@ async def test_saved_entries_beside_their_own_section(config_path):
         await pilot.pause()
         assert app.session.model.optins.campaign_subscriptions == []
         assert "# Step 6" in config_path.read_text()
+
+
+async def test_a_list_the_platform_has_already_is_refused_in_words(config_path):
+    """The platform refuses a duplicate list name (one the console did not
+    know of yet): the toast says so in words, not with the platform's code."""
+    app = NstuiApp(config_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        existing = app.list_names()[0]
+        app._lists = []  # noqa: SLF001 (as if the list had been created since the console read them)
+        made = await app.create_list(existing)
+        await pilot.pause()
+        assert made is None
+        told = [n.message for n in app._notifications if n.severity == "error"]  # noqa: SLF001
+        assert told and "has a list named" in told[-1] and "ERROR_ADDRESSBOOK" not in told[-1]
