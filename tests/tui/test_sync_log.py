@@ -98,3 +98,23 @@ async def test_log_search_and_filters_read_the_whole_history(config_path):
         await pilot.press("s", "s", "s")                          # data set: items
         await pilot.pause()
         assert len(log.rows) == 1 and "price level" in log.lines()[0]
+
+
+async def test_cancel_without_a_run_and_a_cancelled_run_say_so(config_path):
+    app = NstuiApp(config_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4", "x")                    # nothing to cancel: said, not silent
+        await pilot.pause()
+        assert "No run in progress" in list(app._notifications)[-1].message  # noqa: SLF001
+        app.bus.publish(ev.RunFinished(summary=ev.RunSummary(run_id=1, dry_run=False, cancelled=True)))
+        await settle(pilot)
+        panel = str(app.screen.query_one("#progress").content)
+        assert panel.startswith("Last run (cancelled after a page):")
+
+
+async def test_a_demo_save_says_where_the_file_goes(config_path):
+    app = NstuiApp(config_path, demo=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "deleted when the console closes" in list(app._notifications)[-1].message  # noqa: SLF001
