@@ -259,12 +259,15 @@ class HeadlessLog:
 
 def exit_code(summary: Any) -> int:
     """A pass's exit code: 4 when a remote system was out of reach or refused
-    our credentials, 1 when records failed, else 0."""
-    from nstui.cli import EXIT_OK, EXIT_RECORDS_FAILED, EXIT_REMOTE
+    our credentials, 1 when records failed, 130 when SIGINT/SIGTERM stopped it
+    (after the current page), else 0."""
+    from nstui.cli import EXIT_INTERRUPTED, EXIT_OK, EXIT_RECORDS_FAILED, EXIT_REMOTE
 
     if summary.remote_failures:
         return EXIT_REMOTE
-    return EXIT_RECORDS_FAILED if summary.total.errors else EXIT_OK
+    if summary.total.errors:
+        return EXIT_RECORDS_FAILED
+    return EXIT_INTERRUPTED if summary.cancelled else EXIT_OK
 
 
 def summary_table(summary: Any) -> str:

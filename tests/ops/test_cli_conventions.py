@@ -139,3 +139,20 @@ def test_status_never_creates_the_state_file_and_check(tmp_path: Path) -> None:
     ok = _cli(["status", "--check"], cfg_path)
     assert ok.returncode == 0 and ok.stdout.startswith("healthy"), ok.stdout
     assert state.stat().st_mtime_ns == before
+
+
+def test_exit_code_of_a_pass() -> None:
+    from nstui.cli_commands import exit_code
+    from nstui.engine.events import Counts, RunSummary
+
+    def summary(**kw: Any) -> RunSummary:
+        s = RunSummary(run_id=1, dry_run=False, datasets={"customers": Counts(read=3)})
+        for k, v in kw.items():
+            setattr(s, k, v)
+        return s
+
+    assert exit_code(summary()) == 0
+    assert exit_code(summary(cancelled=True)) == 130
+    assert exit_code(summary(datasets={"customers": Counts(errors=1)}, cancelled=True)) == 1
+    assert exit_code(summary(datasets={"customers": Counts(errors=1)},
+                             remote_failures={"customers": "NetSuiteServerError: ..."})) == 4
