@@ -15,8 +15,8 @@ from __future__ import annotations
 import hashlib
 import math
 import os
-import stat
 import re
+import stat
 import tempfile
 from datetime import timedelta
 from pathlib import Path
@@ -536,7 +536,7 @@ def describe_validation_error(err: ValidationError) -> list[str]:
             continue
         value = e.get("input")
         # A whole section (a rule across its fields) is no value to quote.
-        if isinstance(value, (dict, list, BaseModel)) and kind != "literal_error" or repr(value) in msg:
+        if (isinstance(value, (dict, list, BaseModel)) and kind != "literal_error") or repr(value) in msg:
             shown = ""
         elif key.endswith("_env"):  # perhaps a secret pasted in place of a name: a short prefix only
             shown = f" (got {preview(value)})"
@@ -989,5 +989,5 @@ def parse_cli_value(text: str) -> Any:
     value (true, 3, 1.5, ["a", "b"], "quoted"), otherwise the plain string."""
     try:
         return _plain(tomlkit.parse(f"v = {text}")["v"])
-    except Exception:
+    except Exception:  # noqa: BLE001 (not TOML: the bare word is the string)
         return text

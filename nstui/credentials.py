@@ -11,6 +11,7 @@ Credential objects never show their secrets in ``repr`` or ``str``.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
@@ -48,7 +49,7 @@ def _class_changes(text: str) -> float:
     counting an upper-case letter starting a word (CamelCase): names change
     rarely (MyConsumerKey: 0.15), random text about every other character."""
     changes = sum(
-        1 for a, b in zip(text, text[1:])
+        1 for a, b in itertools.pairwise(text)
         if _kind(a) != _kind(b) and "_" not in (_kind(a), _kind(b)) and (_kind(a), _kind(b)) != ("upper", "lower")
     )
     return changes / max(1, len(text.replace("_", "")))

@@ -60,9 +60,7 @@ def explain(state_path: Path, email: str, lists: list[tuple[str, str]]) -> Expla
             f", marketing contact {link.contact_id}" if link.contact_id else "")
     last = {}
     for row in out.events:
-        if row["written"] or row["scope"] not in last:
-            last[row["scope"]] = row
-        elif row["rule"]:
+        if row["written"] or row["scope"] not in last or row["rule"]:
             last[row["scope"]] = row
     ns, mk = shadows.get("status:ns"), shadows.get("status:mk")
     if ns is not None or mk is not None or "global" in last:

@@ -247,7 +247,8 @@ class RecordUpdated(RecordEvent):
 
     def message(self) -> str:
         what = ", ".join(self.fields)
-        return f"{self._prefix()}{self.dataset}: update {self.key} in {self.side}" + (f": {what}" if what else "") + (f" ({self.reason})" if self.reason else "")
+        return (f"{self._prefix()}{self.dataset}: update {self.key} in {self.side}"
+                + (f": {what}" if what else "") + (f" ({self.reason})" if self.reason else ""))
 
 
 @dataclass(frozen=True, kw_only=True)

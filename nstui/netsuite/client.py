@@ -17,9 +17,9 @@ import uuid
 from collections import Counter
 from datetime import datetime, timezone
 from types import TracebackType
-from zoneinfo import ZoneInfo
 from typing import Any, AsyncIterator, Awaitable, Callable, Literal, Sequence
 from urllib.parse import quote as url_quote
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -41,8 +41,8 @@ from nstui.netsuite.models import (
     EntityType,
     SubscriptionState,
 )
-from nstui.retry import TRANSIENT_ERRORS, Backoff, RetryLater, describe, retry_after, retryable_status, retrying
 from nstui.netsuite.suiteql import LITERAL_FORMAT, column, parse_ts, quote, ts
+from nstui.retry import TRANSIENT_ERRORS, Backoff, RetryLater, describe, retry_after, retryable_status, retrying
 from nstui.server_clock import ServerClock
 from nstui.sqlfilter import FilterError, validate_filter
 

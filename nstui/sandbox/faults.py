@@ -50,7 +50,7 @@ class Faults:
 # ``write`` and ``commit`` (a page's state committed). Read once per process;
 # only the embedded sandboxes' runs consult it.
 
-_kill_at: tuple[str, int] | None | bool = False
+_kill_at: tuple[str, int] | bool | None = False
 _passed: dict[str, int] = {}
 
 

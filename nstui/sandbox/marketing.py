@@ -270,7 +270,7 @@ class MarketingSandbox:
     def _apply_channel(self, row: sqlite3.Row | None, channel: dict[str, Any], stamp: str) -> tuple[str, str] | None:
         """The email status a write asks for, as the platform would apply it."""
         want = channel.get("status")
-        opt_in = OPT_IN.get(channel.get("optInType") or "", None)
+        opt_in = OPT_IN.get(channel.get("optInType") or "")
         if want is None:
             return None
         if want not in ("subscribed", "unsubscribed", "suppressed"):

@@ -346,7 +346,7 @@ class Generator:
 
     def email(self, first: str, last: str, domain: str | None = None) -> str | None:
         r = self.rng.random()
-        f, l = _ascii(first).lower() or "x", _ascii(last).lower() or "y"
+        f, l = _ascii(first).lower() or "x", _ascii(last).lower() or "y"  # noqa: E741 (the templates' {l})
         if r < 0.05:
             return self.rng.choice([None, ""])
         if r < 0.08:
@@ -552,7 +552,7 @@ class Generator:
             contact = self.rng.choice(contacts) if contacts and self.rng.random() < 0.15 else None
             lines: list[dict[str, Any]] = []
             subtotal = 0.0
-            for seq in range(1, self.rng.randrange(2, 6)):
+            for _seq in range(1, self.rng.randrange(2, 6)):
                 item = self.rng.choice(products)
                 qty = float(self.rng.randrange(1, 6))
                 rate = prices.get(item["id"]) or round(self.rng.uniform(5, 90), 2)

@@ -159,7 +159,7 @@ class Records:
         return {k: v for k, v in body.items() if v is not None}
 
     def sublist(self, rtype: str, rid: int, name: str, *, base: str) -> dict[str, Any]:
-        row = self._row(rtype, rid)
+        self._row(rtype, rid)  # 404 for a missing record
         url = f"{base}/services/rest/record/v1/{rtype}/{rid}/{name}"
         items: list[dict[str, Any]] = []
         if name.lower() == "subscriptions":

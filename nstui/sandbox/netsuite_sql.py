@@ -257,7 +257,7 @@ def _authorize(action: int, arg1: str | None, arg2: str | None, _db: str | None,
         return sqlite3.SQLITE_OK
     if action == sqlite3.SQLITE_READ:
         table = (arg1 or "").lower()
-        if table.startswith("sqlite_") or table.startswith("_") or table == META_TABLE:
+        if table.startswith(("sqlite_", "_")) or table == META_TABLE:
             return sqlite3.SQLITE_DENY
         if table in INTERNAL_TABLES:
             _failure.message = f"Record '{table}' was not found."

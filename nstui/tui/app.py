@@ -187,7 +187,7 @@ class NstuiApp(App[int]):
             async with open_connections(self.session.cfg) as conn:
                 subs = await conn.netsuite.list_campaign_subscriptions()
                 lists = await conn.marketing.list_lists()
-        except Exception as e:  # shown, never a crash: the admin can still edit by hand
+        except Exception as e:  # noqa: BLE001 (shown, never a crash: the admin can still edit by hand)
             self.notify(f"Could not read the remote systems: {e}", severity="warning", timeout=8)
             return
         self._subscriptions = [s.name for s in subs if not s.inactive]
@@ -208,7 +208,7 @@ class NstuiApp(App[int]):
             await self.sandboxes_ready()
             async with open_connections(self.session.cfg) as conn:
                 made = await conn.marketing.create_list(name)
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 (shown, never a crash)
             if "ERROR_ADDRESSBOOK_DUPLICATE" in (f"{getattr(e, 'code', '')} {e}"):
                 # Created meanwhile elsewhere (another console, the platform's own UI): say so in words.
                 self._lists = sorted(set(self._lists) | {name})
@@ -263,7 +263,7 @@ class NstuiApp(App[int]):
             self.notify(str(e), severity="error", timeout=10)
             self.bus.publish(ev.Error(text=str(e)))
             return None
-        except Exception as e:  # a remote system or the state file failed: reported, never a crash
+        except Exception as e:  # noqa: BLE001 (a remote system or the state file failed: reported, never a crash)
             self.notify(f"{e.__class__.__name__}: {e}", severity="error", timeout=10)
             self.bus.publish(ev.Error(text=f"{e.__class__.__name__}: {e}"))
             return None
@@ -369,7 +369,7 @@ class NstuiApp(App[int]):
     async def _palette_ping(self, side: str) -> None:
         try:
             self.notify(await self.ping(side))
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 (shown, never a crash)
             self.notify(str(e), severity="error", timeout=8)
 
 

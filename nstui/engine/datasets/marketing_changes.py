@@ -13,6 +13,7 @@ from typing import Any
 from nstui.config import ADDRESS_FIELDS, WRITES_NETSUITE
 from nstui.engine import events as ev
 from nstui.engine.datasets.base import Plan
+from nstui.engine.datasets.netsuite_fields import STAGE_LISTS, rest_body
 from nstui.engine.datasets.ops import (
     CREATED,
     DropLink,
@@ -24,7 +25,6 @@ from nstui.engine.datasets.ops import (
     SetShadow,
     Step,
 )
-from nstui.engine.datasets.netsuite_fields import STAGE_LISTS, rest_body
 from nstui.engine.rules.duplicates import Party
 from nstui.engine.rules.emails import normalize_email
 from nstui.engine.rules.merge import canon

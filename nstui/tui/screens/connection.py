@@ -166,7 +166,7 @@ class ConnectionScreen(BaseScreen):
         result.update(Text(f"Testing {side}...", style=self.tone("muted")))
         try:
             text = await self.nstui.ping(side)
-        except Exception as e:  # the message is the client's: names the account, never a secret
+        except Exception as e:  # noqa: BLE001 (the message is the client's: names the account, never a secret)
             result.update(Text(f"{side}: {e}", style=self.tone("error") + Style(bold=True)))
             self.notify(str(e), title=f"{side} connection failed", severity="error")
             return

@@ -151,9 +151,9 @@ class GlobalStatusScreen(BaseScreen):
     @on(SelectionList.SelectedChanged)
     def _lists(self, event: SelectionList.SelectedChanged) -> None:
         chosen = list(event.selection_list.selected)
-        if chosen != self.nstui.session.model.optins.global_status.add_opt_ins_to_lists:
-            if not self.edit(lambda model: setattr(model.optins.global_status, "add_opt_ins_to_lists", chosen)):
-                self.refresh_lists()
+        if chosen != self.nstui.session.model.optins.global_status.add_opt_ins_to_lists and not self.edit(
+                lambda model: setattr(model.optins.global_status, "add_opt_ins_to_lists", chosen)):
+            self.refresh_lists()
 
     def action_choose_direction(self) -> None:
         from nstui.tui.screens.directions import DirectionsScreen
