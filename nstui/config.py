@@ -151,6 +151,8 @@ def _live_https(model: Any) -> Any:
     return model
 
 
+_ENTITIES: tuple[Literal["customers", "contacts"], ...] = ("customers", "contacts")
+
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
@@ -242,7 +244,9 @@ class MarketingConfig(Model):
     @property
     def catalog_name(self) -> str:
         """Seed 003: ``catalog_<Parent><Company><CC>_NetSuite``, letters and digits only."""
-        strip = lambda s: re.sub(r"[^A-Za-z0-9]", "", s)  # noqa: E731
+        def strip(s: str) -> str:
+            return re.sub(r"[^A-Za-z0-9]", "", s)
+
         return f"catalog_{strip(self.parent_company)}{strip(self.company)}{strip(self.country_code)}_NetSuite"
 
 
@@ -304,9 +308,7 @@ class OptInsConfig(Model):
     #: The NetSuite field holding opt-in/out when source = "field".
     source_field: str | None = None
     #: Seed 003: "only for those entities you are syncing".
-    datasets: list[Literal["customers", "contacts"]] = Field(
-        default_factory=lambda: ["customers", "contacts"]
-    )
+    datasets: list[Literal["customers", "contacts"]] = Field(default_factory=lambda: list(_ENTITIES))
     #: Seed 003: "optionally allow the creation of a contact if we can't find a
     #: match in NetSuite ... to ensure that NetSuite has the opt-out status".
     create_missing_contact: bool = False
@@ -452,7 +454,8 @@ class DatasetsConfig(Model):
     orders: OrdersDatasetConfig = Field(default_factory=OrdersDatasetConfig)
 
     def get(self, name: str) -> DatasetBase:
-        return getattr(self, name)
+        dataset: DatasetBase = getattr(self, name)
+        return dataset
 
 
 class EngineConfig(Model):

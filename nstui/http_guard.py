@@ -104,7 +104,9 @@ class OriginAuth(httpx.Auth):
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         if origin_of(request.url) != self._origin:
             scheme, host, port = origin_of(request.url)
-            raise ForeignOrigin(f"refused to send credentials to {scheme}://{host}:{port}", request=request)
+            refused = ForeignOrigin(f"refused to send credentials to {scheme}://{host}:{port}")
+            refused.request = request  # httpx.HTTPError takes the message only
+            raise refused
         yield from self._inner.auth_flow(request)
 
     def __repr__(self) -> str:

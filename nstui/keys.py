@@ -57,7 +57,7 @@ def problems(table: dict[str, str]) -> list[str]:
     if out:
         return out
     bound = {name: [k.strip().lower() for k in table.get(name, default).split(",")] for name, default in DEFAULTS.items()}
-    screens = {scope(n) for n in DEFAULTS} - {None}
+    screens = {s for n in DEFAULTS if (s := scope(n)) is not None}
     for screen in sorted(screens):
         seen: dict[str, str] = {}
         for name in (n for n in DEFAULTS if scope(n) in (None, screen)):

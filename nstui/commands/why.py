@@ -72,14 +72,14 @@ def explain(state_path: Path, email: str, lists: list[tuple[str, str]]) -> Expla
     for subscription, list_name in lists:
         scope = f"list:{list_name}"
         synced = shadows.get("sub:" + subscription.lower())
-        row = last.get(scope)
-        if synced is None and row is None:
+        event = last.get(scope)
+        if synced is None and event is None:
             continue
         out.now.append(ScopeNow(
             scope,
-            row["netsuite"] if row else ("ticked" if synced else "unticked"),
+            event["netsuite"] if event else ("ticked" if synced else "unticked"),
             "on the list" if synced else "not on the list",
-            row["rule"] if row else "as last synced"))
+            event["rule"] if event else "as last synced"))
     return out
 
 

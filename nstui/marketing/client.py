@@ -320,8 +320,8 @@ class MarketingClient:
 
     async def _await_import(self, import_id: str) -> wire.ContactImportStatus:
         for _ in range(self._max_polls):
-            status = await self._json("contacts.import_status", "GET", f"/contacts/v3/import/{quote(import_id)}",
-                                      wire.ContactImportStatus)
+            status: wire.ContactImportStatus = await self._json(
+                "contacts.import_status", "GET", f"/contacts/v3/import/{quote(import_id)}", wire.ContactImportStatus)
             if status.status != "NotFinished":
                 return status
             await self._sleep(self._poll)

@@ -26,7 +26,7 @@ class MarketingContact:
     #: the membership): a member, yet not subscribed to what the list stands for.
     suppressed_lists: set[int] = field(default_factory=set)
 
-    def subscribed_to(self, list_id: int) -> bool:
+    def subscribed_to(self, list_id: int | None) -> bool:
         return list_id in self.lists and list_id not in self.suppressed_lists
 
 

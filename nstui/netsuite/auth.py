@@ -43,7 +43,7 @@ class TBAAuth(httpx.Auth):
     def authorization(self, method: str, url: str) -> str:
         """The Authorization header value for ``method url``."""
         _, headers, _ = self._client.sign(url, http_method=method.upper())
-        return headers["Authorization"]
+        return str(headers["Authorization"])
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers["Authorization"] = self.authorization(request.method, str(request.url))

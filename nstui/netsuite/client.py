@@ -316,7 +316,7 @@ class NetSuiteClient:
                 new_cursor = (parse_ts(last[time_name]), int(float(last[id_name])))
             except (TypeError, ValueError):
                 raise self._malformed("SuiteQL query", f"answered a row whose {key_time}, {key_id} are no key") from None
-            if cursor is not None and new_cursor <= cursor:  # type: ignore[operator]
+            if cursor is not None and new_cursor <= cursor:
                 raise NetSuiteError(f"NetSuite account {self.realm}: keyset paging on {key_time}, {key_id} "
                                     "is not advancing (sub-second times?)", realm=self.realm)
             cursor = new_cursor  # type: ignore[assignment]
@@ -461,7 +461,7 @@ class NetSuiteClient:
             subscription_id=int(sid),
             name=(ref.get("refName") if isinstance(ref, dict) else None) or line.get("refName") or "",
             subscribed=line.get("subscribed") is True,
-            last_modified=parse_ts(modified) if modified else datetime.min.replace(tzinfo=timezone.utc),
+            last_modified=(parse_ts(modified) if modified else None) or datetime.min.replace(tzinfo=timezone.utc),
         )
 
     async def set_campaign_subscription(self, record_type: EntityType, record_id: int,

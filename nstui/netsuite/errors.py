@@ -82,7 +82,7 @@ def from_response(response: httpx.Response, *, realm: str, what: str, credential
     base = f"NetSuite account {realm}: {what} failed ({shown})"
     if detail:
         base += f": {detail}"
-    kwargs = dict(status=status, code=code, detail=detail, realm=realm)
+    kwargs: dict[str, Any] = dict(status=status, code=code, detail=detail, realm=realm)
     if status == 401:
         hint = (
             " - NetSuite refused the Token-Based Authentication credentials: check the consumer key/secret "

@@ -13,7 +13,7 @@ import dataclasses
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, AsyncIterator, Awaitable, Callable, TypeVar
+from typing import Any, AsyncGenerator, AsyncIterator, Awaitable, Callable, TypeVar
 
 from nstui.config import ConfigFile
 from nstui.connections import Connections
@@ -108,7 +108,7 @@ Page = list[dict[str, Any]]
 
 
 async def read_ahead(pages: AsyncIterator[Page], prepare: Callable[[Page], Awaitable[T]]
-                     ) -> AsyncIterator[tuple[Page, T]]:
+                     ) -> AsyncGenerator[tuple[Page, T], None]:
     """The pages of ``pages``, each with what ``prepare`` read for it, while
     the next page and its preparation are already being read.
 

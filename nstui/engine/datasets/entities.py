@@ -294,7 +294,7 @@ class EntityPass(MarketingSideChanges):
     async def netsuite_now(self) -> datetime | None:
         """NetSuite's own time: the Date header of its latest answer, or of a
         one-row query when this pass has not asked it anything yet."""
-        now = self.ns.server_clock.now()
+        now: datetime | None = self.ns.server_clock.now()
         if now is None:
             async for _ in self.ns.suiteql("SELECT 1 AS one FROM dual"):
                 pass
@@ -737,7 +737,7 @@ class EntityPass(MarketingSideChanges):
             return True
         op = (ListAdd(email, reason, list_id=list_id, list_name=list_name) if member else
               ListRemove(email, reason, list_id=list_id, list_name=list_name, contact_id=contact.contact_id))
-        if any(s.key == email and type(s.op) is type(op) and s.op.list_id == list_id  # type: ignore[union-attr]
+        if any(s.key == email and type(s.op) is type(op) and s.op.list_id == list_id
                for s in plan.steps):
             return True
         plan.add(Step(

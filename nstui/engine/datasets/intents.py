@@ -45,8 +45,8 @@ async def reconcile_intents(ctx: PassContext) -> None:
                  "them first, so this plan may differ from it for their records")
         return
     by_key: dict[str, list[tuple[int, Step, datetime]]] = defaultdict(list)
-    for intent_id, key, step, at in rows:
-        by_key[key].append((intent_id, Step.from_dict(step), at))
+    for intent_id, key, data, at in rows:
+        by_key[key].append((intent_id, Step.from_dict(data), at))
     emails = sorted(k for k, items in by_key.items()
                     if any(isinstance(s.op, MARKETING_CONTACT_OPS) for _, s, _ in items))
     contacts = await ctx.conn.marketing.get_contacts(emails) if emails else {}
@@ -81,7 +81,7 @@ async def reconcile_intents(ctx: PassContext) -> None:
                         raise _Refused(next(iter(refused.values())))
                 else:
                     created = await remote.single(op) or created
-            except (*REMOTE_ERRORS, _Refused) as e:
+            except _FAILED as e:
                 ctx.error(f"an interrupted run's write could not be completed: {_describe(e)}", key=key)
                 ok = False
                 failed += 1
@@ -126,3 +126,7 @@ async def _created(ctx: PassContext, op: NetSuiteCreate) -> int | None:
 
 class _Refused(Exception):
     pass
+
+
+#: What a resumed write may meet: the remote's refusal, reported and retried next run.
+_FAILED: tuple[type[Exception], ...] = (*REMOTE_ERRORS, _Refused)

@@ -8,7 +8,7 @@ opt-out). A mixin of ``EntityPass``, apart because it is the other direction.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nstui.config import ADDRESS_FIELDS, WRITES_NETSUITE
 from nstui.engine import events as ev
@@ -45,6 +45,19 @@ class MarketingSideChanges:
     state: Any
     mk: Any
     ns: Any
+    # EntityPass's, declared for the type checker.
+    record_type: str
+    ds: Any
+    optins: Any
+    optins_on: bool
+    writes_netsuite: bool
+    lists: dict[str, int]
+
+    if TYPE_CHECKING:
+        def entity_list(self, stage: str | None) -> str: ...
+        def entity_lists(self) -> list[str]: ...
+        def marketing_value(self, contact: MarketingContact | None, name: str) -> Any: ...
+        def status_body(self, status: int) -> dict[str, Any]: ...
 
     # -- the marketing side's changes --------------------------------------
 

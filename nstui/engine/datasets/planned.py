@@ -25,14 +25,14 @@ from nstui.engine.datasets.ops import (
     Unsuppress,
     Upsert,
 )
-from nstui.marketing.model import ContactWrite, MarketingContact
+from nstui.marketing.model import ContactStatus, ContactWrite, MarketingContact
 
 #: The contact id of a contact that only a dry run's plan creates.
 PLANNED_ID = -1
 OPTED_OUT = ("unsubscribed", "bounced")
 
 
-def _written_status(before: MarketingContact, write: ContactWrite) -> tuple[str, bool]:
+def _written_status(before: MarketingContact, write: ContactWrite) -> tuple[ContactStatus, bool]:
     if write.suppressed:
         return "unsubscribed", True
     if write.status is None:

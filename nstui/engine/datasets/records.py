@@ -263,7 +263,8 @@ class OrdersPass(RecordPass):
         return linked | set(found)
 
     def order_record(self, row: dict[str, Any], lines: list[dict[str, Any]], email: str) -> dict[str, Any]:
-        products, discount = [], 0.0
+        products: list[dict[str, Any]] = []
+        discount = 0.0
         for line in lines:
             amount = money(line.get("foreignamount"))
             if str(line.get("itemtype") or "") == "Discount":
