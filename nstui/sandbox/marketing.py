@@ -176,7 +176,7 @@ class MarketingSandbox:
         async def dated(request: Request) -> Response:
             token = VIA.set("api")
             try:
-                response = await gated(request)
+                response: Response = await gated(request)
             finally:
                 VIA.reset(token)
             # The platform's own time, as every server sends it: the engine
@@ -201,7 +201,8 @@ class MarketingSandbox:
             if outcome == "error":
                 return JSONResponse({"message": "An error has occurred."}, status_code=500)
             try:
-                return await handler(request)
+                answer: Response = await handler(request)
+                return answer
             except json.JSONDecodeError:
                 return error(400, "contacts:badJson", "The request JSON is badly formed")
         return endpoint
@@ -212,9 +213,12 @@ class MarketingSandbox:
     # -- contacts: model -------------------------------------------------------------
 
     def _contact_row(self, email: str | None = None, contact_id: int | None = None) -> sqlite3.Row | None:
+        row: sqlite3.Row | None
         if contact_id is not None:
-            return self.db.execute("SELECT * FROM contact WHERE id = ?", (contact_id,)).fetchone()
-        return self.db.execute("SELECT * FROM contact WHERE email = ? COLLATE NOCASE", ((email or "").lower(),)).fetchone()
+            row = self.db.execute("SELECT * FROM contact WHERE id = ?", (contact_id,)).fetchone()
+        else:
+            row = self.db.execute("SELECT * FROM contact WHERE email = ? COLLATE NOCASE", ((email or "").lower(),)).fetchone()
+        return row
 
     def _lists_of(self, cid: int) -> list[sqlite3.Row]:
         return self.db.execute(
@@ -372,7 +376,8 @@ class MarketingSandbox:
         limit = int(q.get("limit") or 1000)
         if not 1 <= limit <= 5000:
             return error(400, "contacts:invalidLimit", "limit is 1 to 5000")
-        where, params = ["1 = 1"], []
+        where: list[str] = ["1 = 1"]
+        params: list[Any] = []
         modified = q.get("~modified")
         if modified:
             if not modified.startswith("gte::") or not _parse_date(modified[5:]):
@@ -414,7 +419,9 @@ class MarketingSandbox:
             return error(400, "contacts:tooManyContacts", f"An import takes at most {MAX_IMPORT} contacts")
         stamp = self._stamp()
         new = updated = 0
-        created_refs, updated_refs, failures = [], [], []
+        created_refs: list[dict[str, Any]] = []
+        updated_refs: list[dict[str, Any]] = []
+        failures: list[dict[str, Any]] = []
         self.db.execute("BEGIN")
         for c in contacts:
             try:
@@ -429,7 +436,7 @@ class MarketingSandbox:
             new += was_new
             updated += not was_new
         job = str(uuid.uuid4())
-        result = {"importId": job, "status": "Finished",
+        result: dict[str, Any] = {"importId": job, "status": "Finished",
                   "summary": {"newContacts": new, "updatedContacts": updated, "globallySuppressed": 0,
                               "invalidEntries": len(failures), "duplicateIdentifiers": 0},
                   "created": created_refs, "updated": updated_refs}

@@ -197,7 +197,7 @@ class NetSuiteSandbox:
 
     # -- direct access for tests and `nstui sandbox dump` ------------------------------
 
-    def query(self, sql: str, params: Any = ()) -> list[dict]:
+    def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
         cur = self.db.execute(sql, params)
         names = [d[0] for d in cur.description or ()]
         return [dict(zip(names, row)) for row in cur.fetchall()]
@@ -207,7 +207,7 @@ class NetSuiteSandbox:
         found = self.query(f"SELECT * FROM {q(table)} WHERE {q(key)} = ?", (record_id,))
         return found[0] if found else None
 
-    def dump(self) -> dict[str, list[dict]]:
+    def dump(self) -> dict[str, list[dict[str, Any]]]:
         return {table: self.query(f"SELECT * FROM {q(table)}") for table in SCHEMA if table != "dual"}
 
     def _key(self, table: str) -> str:

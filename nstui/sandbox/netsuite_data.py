@@ -18,7 +18,7 @@ import random
 import sqlite3
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 # column types: int, real, text, bool ('T'/'F'), datetime (UTC text)
 SCHEMA: dict[str, list[tuple[str, str]]] = {
@@ -315,7 +315,7 @@ class Generator:
 
     # -- small helpers --------------------------------------------------------
 
-    def pick(self, weighted: list[tuple[Any, float]]) -> Any:
+    def pick(self, weighted: Sequence[tuple[Any, float]]) -> Any:
         values, weights = zip(*weighted)
         return self.rng.choices(values, weights)[0]
 
@@ -608,7 +608,7 @@ class Generator:
 
 def addressbook_lines(tables: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
     """One address book line (default billing and shipping) for each entity's default billing address."""
-    lines = []
+    lines: list[dict[str, Any]] = []
     for table in ("customer", "contact"):
         for row in tables.get(table, []):
             if row.get("defaultbillingaddress") is not None:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Set as AbstractSet
 from typing import Any, Callable
 
 from nstui.sandbox.netsuite_data import SEARCH_STAGES, q
@@ -118,6 +119,10 @@ class Records:
     def _one(self, sql: str, params: tuple[Any, ...]) -> Any:
         found = self.conn.execute(sql, params).fetchone()
         return found[0] if found else None
+
+    def _one_id(self, sql: str, params: tuple[Any, ...]) -> int | None:
+        found = self._one(sql, params)
+        return None if found is None else int(found)
 
     def get(self, rtype: str, rid: int, *, base: str, expand: bool) -> dict[str, Any]:
         row = self._row(rtype, rid)
@@ -456,7 +461,7 @@ class Records:
                 if line_id not in kept:
                     self.conn.execute("DELETE FROM entityaddressbook WHERE id = ?", (line_id,))
                     self.conn.execute("DELETE FROM entityaddress WHERE nkey = ?", (nkey,))
-        return self._one("SELECT addressbookaddress FROM entityaddressbook WHERE entity = ? AND defaultbilling = 'T' "
+        return self._one_id("SELECT addressbookaddress FROM entityaddressbook WHERE entity = ? AND defaultbilling = 'T' "
                          "ORDER BY id LIMIT 1", (rid,))
 
     def next_entity_id(self) -> int:
@@ -464,16 +469,16 @@ class Records:
         return int(found or 1000) + 1
 
     def default_status(self, stage: str) -> int | None:
-        return self._one("SELECT id FROM customerstatus WHERE stage = ? AND isdefault = 'T' ORDER BY id", (stage,))
+        return self._one_id("SELECT id FROM customerstatus WHERE stage = ? AND isdefault = 'T' ORDER BY id", (stage,))
 
     # -- writing ------------------------------------------------------------------------
 
     def by_external_id(self, rtype: str, external_id: str) -> int | None:
         if rtype not in ENTITY_TYPES:
             return None
-        return self._one(f"SELECT id FROM {q(rtype)} WHERE externalid = ?", (external_id,))
+        return self._one_id(f"SELECT id FROM {q(rtype)} WHERE externalid = ?", (external_id,))
 
-    def upsert(self, rtype: str, external_id: str, body: Any, *, replace: set[str] = frozenset()) -> int:
+    def upsert(self, rtype: str, external_id: str, body: Any, *, replace: AbstractSet[str] = frozenset()) -> int:
         if not _EXTERNAL_ID.match(external_id):
             raise _bad("Invalid external ID: letters, numbers, underscore (_) and hyphen (-).", "externalId")
         if not isinstance(body, dict):
@@ -486,7 +491,7 @@ class Records:
         self.patch(rtype, rid, replace=replace)(body)
         return rid
 
-    def patch(self, rtype: str, rid: int, *, replace: set[str] = frozenset()) -> Callable[[Any], None]:
+    def patch(self, rtype: str, rid: int, *, replace: AbstractSet[str] = frozenset()) -> Callable[[Any], None]:
         """A function that applies a PATCH body to the record (found first, so a
         missing record is a 404 before the body is looked at)."""
         row = self._row(rtype, rid)
@@ -523,7 +528,7 @@ class Records:
             raise RecordError(400, "DUP_RCRD", f"A {rtype} record with the external ID {external_id} already exists.",
                               "externalId")
 
-    def create(self, rtype: str, body: Any, *, replace: set[str] = frozenset()) -> int:
+    def create(self, rtype: str, body: Any, *, replace: AbstractSet[str] = frozenset()) -> int:
         if rtype not in ENTITY_TYPES:
             raise RecordError(404, "NONEXISTENT_ID",
                               f"Record type '{rtype}' is not served by this sandbox (customer, contact).")

@@ -294,10 +294,10 @@ def column_names(description: Any) -> list[str]:
 def _count(conn: sqlite3.Connection, text: str, counting: str | None) -> int:
     if counting is not None:
         try:
-            return conn.execute(counting).fetchone()[0]
+            return int(conn.execute(counting).fetchone()[0])
         except sqlite3.OperationalError:
             pass  # e.g. WHERE naming a select-list alias, as SQLite allows: count it whole
-    return conn.execute(f"SELECT COUNT(*) FROM ({text}\n)").fetchone()[0]
+    return int(conn.execute(f"SELECT COUNT(*) FROM ({text}\n)").fetchone()[0])
 
 
 def run_page(conn: sqlite3.Connection, sql: str, *, limit: int, offset: int,
