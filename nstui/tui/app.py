@@ -9,6 +9,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -81,7 +82,7 @@ class NstuiApp(App[int]):
         self._subscriptions: list[str] = []
         self._lists: list[str] = []
         self._cancel: threading.Event | None = None
-        self._sync_worker: Worker[ev.RunSummary] | None = None
+        self._sync_worker: Worker[ev.RunSummary | None] | None = None
         self.animation_level = "none"  # every redraw crosses the network over SSH
 
     # -- start-up ------------------------------------------------------------------
@@ -154,7 +155,7 @@ class NstuiApp(App[int]):
 
     def watch_theme(self, theme: str) -> None:
         # The choice is remembered in the config (saved with ctrl+s).
-        if self.is_mounted and theme and self.session.model.tui.theme != theme:
+        if theme and self.session.model.tui.theme != theme:
             try:
                 self.session.edit(lambda m: setattr(m.tui, "theme", theme))
             except EditRefused:
@@ -275,7 +276,7 @@ class NstuiApp(App[int]):
         console's loop would wait; on a thread it gets the interpreter every
         few milliseconds. Events reach the log through the store, which
         wakes the console's loop thread-safely."""
-        from nstui.engine import Engine
+        from nstui.engine.runner import Engine
 
         engine = Engine(self.session.cfg, bus=self.bus)
         # "Run now" means every enabled data set, due or not. The engine only asks is_set().
@@ -316,7 +317,7 @@ class NstuiApp(App[int]):
             return
         title = next((t for m, (_, t) in SCREENS.items() if self.current_mode == m and len(self.screen_stack) == 1),
                      None)
-        self.push_screen(HelpScreen(self.screen, title or getattr(self.screen, "TITLE_TEXT", "this screen")))
+        self.push_screen(HelpScreen(self.screen, str(title or getattr(self.screen, "TITLE_TEXT", "this screen"))))
 
     def action_quit_app(self) -> None:
         if not self.session.dirty:
@@ -331,7 +332,7 @@ class NstuiApp(App[int]):
 
     # -- command palette ----------------------------------------------------------------
 
-    def get_system_commands(self, screen: Screen) -> list[SystemCommand]:  # type: ignore[override]
+    def get_system_commands(self, screen: Screen[Any]) -> list[SystemCommand]:
         commands = list(super().get_system_commands(screen))
         for mode, (_, title) in SCREENS.items():
             shown = self._keymap.get(f"screen-{mode}", key(f"screen-{mode}"))
@@ -353,7 +354,7 @@ class NstuiApp(App[int]):
         ]
         return commands + self._screen_commands(screen, {c.title for c in commands})
 
-    def _screen_commands(self, screen: Screen, taken: set[str]) -> list[SystemCommand]:
+    def _screen_commands(self, screen: Screen[Any], taken: set[str]) -> list[SystemCommand]:
         """The actions of the screen on show, each as a palette entry too."""
         where = re.sub(r"(?<!^)(?=[A-Z])", " ", type(screen).__name__.removesuffix("Screen"))
         out: list[SystemCommand] = []
@@ -373,10 +374,11 @@ class NstuiApp(App[int]):
             self.notify(str(e), severity="error", timeout=8)
 
 
-def _screen(module: str, name: str) -> Screen:
+def _screen(module: str, name: str) -> Screen[Any]:
     from importlib import import_module
 
-    return getattr(import_module(f"nstui.tui.screens.{module}"), name)()
+    screen: Screen[Any] = getattr(import_module(f"nstui.tui.screens.{module}"), name)()
+    return screen
 
 
 def _stdin_is_terminal() -> bool:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from nstui.config import CampaignSubscriptionMapping
+from nstui.config import CampaignSubscriptionMapping, Config
 from nstui.keys import key
 from nstui.tui.screens.base import BaseScreen
 from nstui.tui.session import EditRefused
@@ -96,7 +98,7 @@ class CampaignSubscriptionsScreen(BaseScreen):
         m = self.nstui.session.model.optins.campaign_subscriptions[index]
 
         def submit(choice: MappingChoice) -> str | None:
-            def change(model) -> None:
+            def change(model: Config) -> None:
                 model.optins.campaign_subscriptions[index] = _mapping(choice)
 
             if choice.new_list:
@@ -109,7 +111,7 @@ class CampaignSubscriptionsScreen(BaseScreen):
         self.app.push_screen(MappingModal(self.nstui.subscription_names(), self.nstui.list_names(), self._taken(index),
                                           MappingChoice(m.netsuite_subscription, m.direction, m.list), submit=submit))
 
-    def _with_new_list(self, choice: MappingChoice, change) -> str | None:
+    def _with_new_list(self, choice: MappingChoice, change: Callable[[Config], None]) -> str | None:
         """The mapping is checked first; the list is created only then, and the
         mapping adopted once the platform has the list."""
         try:
@@ -155,7 +157,7 @@ class CampaignSubscriptionsScreen(BaseScreen):
     async def _create_and_select(self, name: str, index: int | None) -> None:
         made = await self.nstui.create_list(name)
         if made and index is not None:
-            def change(model) -> None:
+            def change(model: Config) -> None:
                 model.optins.campaign_subscriptions[index].list = made
 
             if self.edit(change, f"List {made!r} created and selected"):
@@ -173,7 +175,7 @@ class CampaignSubscriptionsScreen(BaseScreen):
             if direction is None:
                 return
 
-            def change(model) -> None:
+            def change(model: Any) -> None:  # the value is a choice string; edit() validates it
                 model.optins.campaign_subscriptions[index].direction = direction
 
             if self.edit(change, f"Direction: {LABELS[direction]}"):

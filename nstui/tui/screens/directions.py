@@ -6,7 +6,7 @@ global direction to the global subscription status."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from rich.console import Group
 from rich.table import Table
@@ -81,7 +81,7 @@ class DirectionsScreen(BaseScreen):
             return
         session = self.nstui.session
         if kind == "global":
-            def change(model) -> None:
+            def change(model: Any) -> None:  # the value is a choice string; edit() validates it
                 model.optins.global_status.direction = value
 
             self.edit(change, f"Global subscription status direction: {GLOBAL_LABELS[value]}")
@@ -92,7 +92,7 @@ class DirectionsScreen(BaseScreen):
             self.notify("Select a mapping on screen 1 first (press 1).", severity="warning")
             return
 
-        def change_row(model) -> None:
+        def change_row(model: Any) -> None:  # the value is a choice string; edit() validates it
             model.optins.campaign_subscriptions[index].direction = value
 
         self.edit(change_row, f"{mappings[index].netsuite_subscription}: direction {LABELS[value]}")
@@ -103,4 +103,4 @@ class DirectionsScreen(BaseScreen):
 
     def action_close(self) -> None:
         if self.target:
-            self.dismiss(None)  # type: ignore[arg-type]
+            self.dismiss(None)

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
-from nstui.config import DATASETS, FieldMapping
+from nstui.config import DATASETS, Config, FieldMapping
 from nstui.keys import key
 from nstui.tui.screens.base import BaseScreen
 from nstui.tui.texts import LABELS
@@ -93,7 +93,7 @@ class FieldMappingsScreen(BaseScreen):
         dataset = self.dataset
 
         def submit(mapping: FieldMapping) -> str | None:
-            def change(model) -> None:
+            def change(model: Config) -> None:
                 model.datasets.get(dataset).fields[index] = mapping
 
             problem = self.try_edit(change, f"{dataset}: mapping changed")

@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Static
 
+from nstui.config import Config
 from nstui.keys import key
 from nstui.tui.screens.base import BaseScreen
 from nstui.tui.texts import CAN_SPAM, GLOBAL_DIRECTIONS, GUIDANCE
@@ -125,7 +126,7 @@ class GlobalStatusScreen(BaseScreen):
             self._optins(name.removeprefix("optins-"), value)
             return
 
-        def change(model) -> None:
+        def change(model: Config) -> None:
             if name == "enable_connection":
                 model.optins.enable_connection = value
             else:
@@ -149,7 +150,7 @@ class GlobalStatusScreen(BaseScreen):
             self.sync_widgets()
 
     @on(SelectionList.SelectedChanged)
-    def _lists(self, event: SelectionList.SelectedChanged) -> None:
+    def _lists(self, event: SelectionList.SelectedChanged[Any]) -> None:
         chosen = list(event.selection_list.selected)
         if chosen != self.nstui.session.model.optins.global_status.add_opt_ins_to_lists and not self.edit(
                 lambda model: setattr(model.optins.global_status, "add_opt_ins_to_lists", chosen)):

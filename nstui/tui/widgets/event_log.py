@@ -100,16 +100,16 @@ class EventLog(ScrollView, can_focus=True):
                 self.scroll_to(y=max(0, self.scroll_offset.y - gone), animate=False, immediate=True, force=True)
         if not rows and not gone:
             return
-        on_show_before = self._on_show()
+        on_show_before = self._rows_on_show()
         self.rows.extend(rows)
         if self.following:
             self.cursor = max(0, len(self.rows) - 1)
         self._resized()
         # Nothing on show changed (the admin reads older lines): no redraw but the scroll bar's.
-        if self.following or gone or on_show_before != self._on_show():
+        if self.following or gone or on_show_before != self._rows_on_show():
             self.refresh()
 
-    def _on_show(self) -> tuple[int, int]:
+    def _rows_on_show(self) -> tuple[int, int]:
         top = self.scroll_offset.y
         return top, min(len(self.rows), top + self.size.height)
 

@@ -3,6 +3,8 @@ as remapped by the `[keys]` table."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import App, ComposeResult
@@ -23,7 +25,7 @@ GENERAL = [
 ]
 
 
-def key_of(app: App, binding: Binding) -> str:
+def key_of(app: App[Any], binding: Binding) -> str:
     keys = app._keymap.get(binding.id, binding.key) if binding.id else binding.key  # noqa: SLF001
     shown = []
     for key in keys.split(","):
@@ -41,7 +43,7 @@ def declared(node: DOMNode) -> list[Binding]:
     return out
 
 
-def key_rows(app: App, screen: DOMNode) -> list[tuple[str, str, str]]:
+def key_rows(app: App[Any], screen: DOMNode) -> list[tuple[str, str, str]]:
     """(keys, what, where) for the screen's own keys, then the console's."""
     rows: list[tuple[str, str, str]] = []
     focused = getattr(screen, "focused", None)

@@ -3,7 +3,10 @@ screen (1-5, q and the screen's own keys), and the footer says so."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.binding import Binding
+from textual.widget import Widget
 from textual.widgets import Input
 
 
@@ -13,7 +16,7 @@ class FieldInput(Input):
         Binding("escape", "leave", "Leave field", show=True),
     ]
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # A blinking cursor redraws twice a second, over SSH too, for nothing.
         self.cursor_blink = False
@@ -29,7 +32,7 @@ class FieldInput(Input):
         for node in self.ancestors:
             if node is self.screen:
                 break
-            if getattr(node, "can_focus", False) and getattr(node, "focusable", False):
+            if isinstance(node, Widget) and node.can_focus and node.focusable:
                 node.focus()
                 return
         self.screen.set_focus(None)

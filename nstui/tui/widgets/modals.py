@@ -47,7 +47,7 @@ class ConfirmModal(ModalScreen[bool]):
 Submit = Callable[[Any], "str | None"]
 
 
-class FormModal(ModalScreen):
+class FormModal(ModalScreen[Any]):
     """A form with OK (ctrl+o) and Cancel (esc) buttons. ``action_ok`` hands
     the answer to ``answer``: when the screen that opened the form refuses it,
     the reasons show in the form, which stays open with what was typed."""

@@ -7,6 +7,8 @@ on the prompt itself.
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.widgets import Select
 from textual.widgets._select import SelectCurrent, SelectOverlay
@@ -33,7 +35,7 @@ class _ChoicesOverlay(SelectOverlay):
         return best
 
 
-class Picker(Select):
+class Picker(Select[Any]):
     def compose(self) -> ComposeResult:
         yield SelectCurrent(self.prompt)
         yield _ChoicesOverlay(type_to_search=self._type_to_search, skip_first=self._allow_blank).data_bind(
