@@ -28,6 +28,29 @@ class Faults:
         if throttle_rate is not None:
             self.throttle_rate = throttle_rate
 
+    # -- lost answers: the write is made, its answer never arrives whole --------
+
+    lost_answers: float = 0.0
+    lost_kind: str = "mixed"  # "drop" (the connection), "garbage" (a 200 that is no JSON), or both
+
+    def lose_answers(self, rate: float, kind: str = "mixed") -> None:
+        """Tests: lose the answer of this share of writes, after they were applied."""
+        self.lost_answers, self.lost_kind = rate, kind
+        self._lost_rng = random.Random(f"lost:{rate}:{kind}")
+        self.answers_lost = 0
+
+    def lost_answer(self, method: str, path: str) -> str | None:
+        """Whether (and how) to lose the answer of a request that was served.
+        Only writes: reads (GET, and SuiteQL's POST) are left alone."""
+        if not self.lost_answers or method == "GET" or "/query/" in path:
+            return None
+        if self._lost_rng.random() >= self.lost_answers:
+            return None
+        self.answers_lost += 1
+        if self.lost_kind == "mixed":
+            return "drop" if self._lost_rng.random() < 0.5 else "garbage"
+        return self.lost_kind
+
     async def delay(self) -> None:
         if self.latency_s:
             await asyncio.sleep(self.latency_s)
@@ -75,3 +98,15 @@ def crash_window(window: str) -> None:
         import signal
 
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+def spoil(kind: str) -> object:
+    """The answer a lost one becomes: a dropped connection (raised to the
+    client's transport, as httpx raises it), or a 200 whose body is a proxy's
+    page."""
+    import httpx
+    from starlette.responses import Response
+
+    if kind == "drop":
+        raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
+    return Response("<html><body>502 Bad Gateway</body></html>", status_code=200, media_type="text/html")

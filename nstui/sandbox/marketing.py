@@ -35,7 +35,7 @@ from starlette.routing import Route
 from nstui.config import SandboxConfig
 from nstui.credentials import MarketingCredentials
 from nstui.files import private_file
-from nstui.sandbox.faults import Faults
+from nstui.sandbox.faults import Faults, spoil
 from nstui.sandbox.transport import EmbeddedTransport
 from nstui.server_clock import http_date
 
@@ -201,10 +201,11 @@ class MarketingSandbox:
             if outcome == "error":
                 return JSONResponse({"message": "An error has occurred."}, status_code=500)
             try:
-                answer: Response = await handler(request)
-                return answer
+                response: Response = await handler(request)
             except json.JSONDecodeError:
                 return error(400, "contacts:badJson", "The request JSON is badly formed")
+            lost = self.faults.lost_answer(request.method, request.url.path)
+            return spoil(lost) if lost else response  # type: ignore[return-value]
         return endpoint
 
     async def _body(self, request: Request) -> Any:

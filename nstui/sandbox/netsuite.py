@@ -31,7 +31,7 @@ from starlette.routing import Route
 from nstui.config import SandboxConfig
 from nstui.credentials import NetSuiteCredentials
 from nstui.files import private_file
-from nstui.sandbox.faults import Faults
+from nstui.sandbox.faults import Faults, spoil
 from nstui.sandbox.netsuite_data import (
     KEYS,
     META_TABLE,
@@ -352,7 +352,9 @@ class NetSuiteSandbox:
                                         status_code=503, media_type="text/html")
                     return error_response(500, "UNEXPECTED_ERROR",
                                           f"An unexpected error occurred. Error ID: sandbox{self._errors:06d}")
-                return await handler(request)
+                response = await handler(request)
+                lost = self.faults.lost_answer(request.method, request.url.path)
+                return spoil(lost) if lost else response  # type: ignore[return-value]
             except RecordError as e:
                 return error_response(e.status, e.code, e.detail, path=e.path)
             finally:

@@ -48,7 +48,7 @@ from nstui.engine.datasets.ops import (
 )
 from nstui.engine.datasets.planned import planned_contact
 from nstui.engine.datasets.platform_view import PlatformContacts
-from nstui.engine.errors import SafetyStop
+from nstui.engine.errors import REMOTE_ERRORS, SafetyStop
 from nstui.engine.rules.consent import GLOBAL, join_refused, list_scope
 from nstui.engine.rules.duplicates import Party, link_decision, name_key
 from nstui.engine.rules.emails import normalize_email
@@ -160,8 +160,7 @@ class EntityPass(MarketingSideChanges):
                 placeholder -= 1
                 self.ctx.emit(planned(event))
             else:
-                created = await self.mk.create_list(name)
-                self.lists[name] = created.id
+                self.lists[name] = await self.create_list(name)
                 self.ctx.emit(event)
         if self.optins_on and self.optins.campaign_subscriptions:
             subs = await self.ns.list_campaign_subscriptions()
@@ -169,6 +168,17 @@ class EntityPass(MarketingSideChanges):
             for m in self.optins.campaign_subscriptions:
                 if m.netsuite_subscription.lower() not in self.subscription_ids:
                     self.ctx.warn(f"campaign subscription {m.netsuite_subscription!r} does not exist in NetSuite")
+
+    async def create_list(self, name: str) -> int:
+        """A list of the integration's, created; when the answer is lost (or a
+        lost answer's retry finds it made), the list is looked up by name."""
+        try:
+            return int((await self.mk.create_list(name)).id)
+        except REMOTE_ERRORS:
+            found = await self.mk.find_list(name)
+            if found is None:
+                raise
+            return int(found.id)
 
     # -- reading NetSuite --------------------------------------------------
 

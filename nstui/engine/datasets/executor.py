@@ -152,7 +152,9 @@ async def execute(ctx: PassContext, plan: Plan) -> set[str]:
         if step.key in failed:
             return
         failed[step.key] = reason
-        if maybe_applied:
+        # A catalog or order write is one-way and idempotent: whatever the
+        # failure, its intent stays and the next run sends it again.
+        if maybe_applied or isinstance(step.op, (InsightUpsert, InsightDelete)):
             uncertain.add(step.key)
         ctx.error(step.fail_prefix + reason, key=step.key)
         for change in step.on_fail:

@@ -69,6 +69,7 @@ class RecordPass:
         since = self.state.watermark(ctx.dataset)
         overlap = self.model.engine.watermark_overlap
         select, from_, where = self.query()
+        again = set(self.state.pending(ctx.dataset))
         pages = self.ns.keyset_pages(
             select=select, from_=from_, where=where, key_time="t.lastmodifieddate", key_id="t.id",
             since=read_from(since, self.ns.server_clock.now(), overlap), page_size=self.model.netsuite.page_size,
@@ -79,9 +80,27 @@ class RecordPass:
                 plan = Plan(ctx)
                 await self.build(page, plan)
                 await plan.execute()
+                again -= {int(r["id"]) for r in page}
                 ctx.page_done(page)
                 if ctx.cancel.is_set():
                     return
+        # Records left for later (an order whose contact did not exist yet),
+        # read again whatever the watermark says.
+        ids = sorted(again)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            cond = f"t.id IN ({', '.join(quote(x) for x in chunk)})"
+            rows = [r async for r in self.ns.suiteql(
+                f"SELECT {select} FROM {from_} WHERE {f'{where} AND {cond}' if where else cond}")]
+            ctx.page_read("netsuite", len(rows))
+            for gone in set(chunk) - {int(r["id"]) for r in rows}:
+                self.state.set_pending(ctx.dataset, gone, False)
+            plan = Plan(ctx)
+            await self.build(rows, plan)
+            await plan.execute()
+            self.state.checkpoint()
+            if ctx.cancel.is_set():
+                return
 
     def send(self, plan: Plan, key: str, record: dict[str, Any], reason: str, email: str | None = None) -> None:
         """Upsert ``record`` unless it is what was sent last time."""
@@ -250,7 +269,10 @@ class OrdersPass(RecordPass):
             email = emails[int(row["id"])]
             if not email or email not in contacts:
                 self.ctx.skip(key, "order not linked to an existing marketing contact")
+                # Its contact may come with a later customers or contacts pass.
+                self.state.set_pending(self.ctx.dataset, int(row["id"]), bool(email))
                 continue
+            self.state.set_pending(self.ctx.dataset, int(row["id"]), False)
             self.send(plan, key, self.order_record(row, lines.get(int(row["id"]), []), email), "order changed in NetSuite", email)
 
     async def existing_contacts(self, emails: list[str]) -> set[str]:
