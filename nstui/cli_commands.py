@@ -66,6 +66,11 @@ def add_parsers(sub: Any, config_arg: Callable[[argparse.ArgumentParser], None])
     p.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000)")
     p.add_argument("--theme", default=argparse.SUPPRESS, help="console theme")
 
+    p = sub.add_parser("doctor", help="check both accounts before the first sync (login, features, fields, "
+                                      "subsidiary, time zone, data fields, lists); exit 0 when all pass, 1 otherwise")
+    config_arg(p)
+    p.add_argument("--json", action="store_true", help="the checks as a JSON array")
+
     p = sub.add_parser("sandbox", help="the embedded NetSuite and Dotdigital sandboxes")
     ssub = p.add_subparsers(dest="sandbox_command", metavar="ACTION", required=True)
     s = ssub.add_parser("serve", help="serve both sandboxes on 127.0.0.1 over HTTP")
@@ -92,6 +97,7 @@ def dispatch(args: argparse.Namespace) -> int:
         "sandbox": cmd_sandbox,
         "web": cmd_web,
         "why": _why,
+        "doctor": cmd_doctor,
     }.get(args.command)
     if handler is None:
         raise CliError(f"unknown command {args.command!r}; see `nstui --help`")
@@ -465,6 +471,27 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 # -- sandbox -----------------------------------------------------------------
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from nstui.doctor import Check, report, run_doctor
+    from nstui.connections import open_connections
+
+    cfg = _load(args)
+
+    async def go() -> list[Check]:
+        async with open_connections(cfg) as conn:
+            return await run_doctor(cfg.model, conn.netsuite, conn.marketing)
+
+    try:
+        checks = asyncio.run(go())
+    except Exception as e:  # credentials missing or a client that cannot be opened: one failed check
+        checks = [Check("nstui", "connections", False, clean(e), "set the named environment variables")]
+    if args.json:
+        print(json.dumps([c.to_dict() for c in checks], indent=2))
+    else:
+        print(report(checks))
+    return 0 if all(c.ok for c in checks) else 1
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:

@@ -55,8 +55,20 @@ def open_sandboxes(cfg: ConfigFile) -> Sandboxes:
         time_zone=cfg.model.netsuite.time_zone,
         oneworld=cfg.model.netsuite.subsidiary is not None,
     )
-    marketing = MarketingSandbox(folder / "marketing.sqlite", credentials=mk_creds, sandbox=cfg.model.sandbox)
+    marketing = MarketingSandbox(folder / "marketing.sqlite", credentials=mk_creds, sandbox=cfg.model.sandbox,
+                                 data_fields=configured_data_fields(cfg))
     return Sandboxes(netsuite, marketing)
+
+
+def configured_data_fields(cfg: ConfigFile) -> dict[str, str]:
+    """The marketing data fields the customers and contacts mappings name
+    (name -> type), which a new sandbox account is set up with."""
+    fields: dict[str, str] = {}
+    for name in ("customers", "contacts"):
+        for f in cfg.model.datasets.get(name).fields:
+            if f.marketing.lower() != "mobilenumber":  # an identifier, not a data field
+                fields[f.marketing] = "Boolean" if f.netsuite.startswith("is") else "String"
+    return fields
 
 
 def embedded(cfg: ConfigFile) -> tuple[bool, bool]:

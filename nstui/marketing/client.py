@@ -211,6 +211,21 @@ class MarketingClient:
         name = props.get("Name") or props.get("MainEmail") or f"account {account.id}"
         return f"Dotdigital {self._host}: OK ({clean(name, 80)})"  # the account name is outside text
 
+    async def account_info(self) -> dict[str, str]:
+        """The account's properties (Name, ApiEndpoint...) from /v2/account-info."""
+        account = await self._json("account", "GET", "/v2/account-info", wire.Account)
+        return {p.name: p.value for p in account.properties if p.name}
+
+    async def data_fields(self) -> dict[str, str]:
+        """The account's contact data fields, name -> type (String, Numeric, Date, Boolean)."""
+        response = await self._send("datafields.get", "GET", "/v2/data-fields")
+        assert response is not None
+        try:
+            rows = response.json()
+            return {str(r["name"]): str(r.get("type") or "") for r in rows}
+        except (ValueError, TypeError, KeyError):
+            raise MarketingError(f"{self._host}: GET /v2/data-fields answered in an unexpected shape") from None
+
     # -- lists -----------------------------------------------------------------------
 
     async def list_lists(self) -> list[MarketingList]:

@@ -57,6 +57,7 @@ CREATE TABLE IF NOT EXISTS record (
     collection TEXT NOT NULL, key TEXT NOT NULL, contact_id INTEGER NOT NULL DEFAULT 0, json TEXT NOT NULL,
     created TEXT NOT NULL, updated TEXT NOT NULL, PRIMARY KEY (collection, key, contact_id));
 CREATE TABLE IF NOT EXISTS job (id TEXT PRIMARY KEY, kind TEXT NOT NULL, result TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS datafield (name TEXT PRIMARY KEY COLLATE NOCASE, type TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS write_log (
     seq INTEGER PRIMARY KEY, at TEXT NOT NULL, via TEXT NOT NULL, email TEXT NOT NULL,
     kind TEXT NOT NULL, detail TEXT NOT NULL);
@@ -94,6 +95,9 @@ def _parse_date(text: str) -> str | None:
     return _fmt(dt)
 
 
+#: The data fields every Dotdigital account starts with.
+DEFAULT_DATA_FIELDS = {"FIRSTNAME": "String", "LASTNAME": "String", "FULLNAME": "String", "GENDER": "String",
+                       "POSTCODE": "String"}
 #: List names the platform keeps for itself (a create answers ERROR_ADDRESSBOOK_NAME_ISRESERVED).
 RESERVED_LIST_NAMES = {"all contacts", "test"}
 
@@ -109,12 +113,18 @@ def v2_error(status: int, message: str) -> JSONResponse:
 class MarketingSandbox:
     def __init__(self, db_path: Path, *, credentials: MarketingCredentials, sandbox: SandboxConfig,
                  lists: Sequence[str] = ("Newsletter", "Product Updates", "Promotions", "Events", "VIP"),
+                 data_fields: dict[str, str] | None = None,
                  clock: Callable[[], datetime] | None = None):
+        """``data_fields`` (name -> String, Numeric, Date or Boolean) are the
+        account's own data fields besides the defaults every account has, made
+        when the sandbox is first created, as an admin sets up an account."""
         self.path = db_path
         self._credentials = credentials
         self.clock = clock or _now
         self.faults = Faults(sandbox, "marketing")
         self.requests: dict[str, int] = {}
+        #: The ApiEndpoint account-info names (None: the address it was reached at).
+        self.api_endpoint: str | None = None
         db_path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(private_file(db_path), check_same_thread=False, isolation_level=None)
         self.db.row_factory = sqlite3.Row
@@ -124,6 +134,8 @@ class MarketingSandbox:
         if new:
             for name in lists:
                 self.db.execute("INSERT INTO addressbook (name, visibility) VALUES (?, 'Private')", (name,))
+            for name, kind in {**DEFAULT_DATA_FIELDS, **(data_fields or {})}.items():
+                self.db.execute("INSERT OR IGNORE INTO datafield (name, type) VALUES (?, ?)", (name, kind))
         self.app = Starlette(routes=self._routes())
 
     # -- plumbing ------------------------------------------------------------------
@@ -141,6 +153,7 @@ class MarketingSandbox:
         g = self._gate
         return [
             Route("/v2/account-info", g(self._account), methods=["GET"]),
+            Route("/v2/data-fields", g(self._data_fields), methods=["GET"]),
             Route("/v2/address-books", g(self._books), methods=["GET", "POST"]),
             Route("/v2/address-books/{book:int}/contacts/delete", g(self._book_remove), methods=["POST"]),
             Route("/v2/address-books/{book:int}/contacts/modified-since/{date}", g(self._book_changed), methods=["GET"]),
@@ -459,8 +472,13 @@ class MarketingSandbox:
     async def _account(self, request: Request) -> Response:
         return JSONResponse({"id": 1, "properties": [
             {"name": "Name", "type": "String", "value": "nstui sandbox"},
-            {"name": "ApiEndpoint", "type": "String", "value": str(request.base_url).rstrip("/")},
+            {"name": "ApiEndpoint", "type": "String", "value": self.api_endpoint or str(request.base_url).rstrip("/")},
         ]})
+
+    async def _data_fields(self, request: Request) -> Response:
+        # ApiDataField_GetDataFields (dotdigital-v2-api-swagger.json): every data field of the account
+        return JSONResponse([{"name": r["name"], "type": r["type"], "visibility": "Private", "defaultValue": None}
+                             for r in self.db.execute("SELECT name, type FROM datafield ORDER BY name")])
 
     async def _books(self, request: Request) -> Response:
         if request.method == "POST":

@@ -132,6 +132,14 @@ OPERATIONS: list[Operation] = [
             "properties": {"type": "array", "items": {"type": "object", "properties": {
                 "name": {"type": ["string", "null"]}, "type": {"type": ["string", "null"]},
                 "value": {"type": ["string", "null"]}}}}}}}),
+    Operation(V2, "ApiDataField_GetDataFields", "GET", "/v2/data-fields", responses={
+        200: {"type": "array", "items": {"type": "object", "required": ["name"], "additionalProperties": False,
+                                         "properties": {"name": {"type": "string", "minLength": 1},
+                                                        "type": {"enum": ["String", "Numeric", "Date", "Boolean",
+                                                                          "NotAvailableInThisVersion"]},
+                                                        "visibility": {"enum": ["Private", "Public",
+                                                                                "NotAvailableInThisVersion"]},
+                                                        "defaultValue": {}}}}}),
     Operation(V2, "ApiAddressBook_GetAddressBooks", "GET", "/v2/address-books", query=q("select", "skip"),
               responses={200: {"type": "array", "items": V2_ADDRESS_BOOK}}),
     # LISTS create-address-book documents 200 and V2 documents 201 for this call: either is taken.

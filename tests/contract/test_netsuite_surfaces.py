@@ -123,3 +123,17 @@ def test_a_request_outside_the_table_is_named():
         ex("POST", "/services/rest/query/v1/suiteql?limit=5", {"q": "SELECT 1 FROM dual"}),  # no Prefer
     ], {"firstName"})
     assert len(found) == 4, found
+
+
+async def test_the_doctors_requests_are_described_too(recorded_env):
+    from nstui.connections import open_connections
+    from nstui.doctor import run_doctor
+
+    from .test_dotdigital_contract import problems_of as marketing_problems
+
+    env = recorded_env(records=10)
+    async with open_connections(env.cfg, sandboxes=env.boxes) as conn:
+        checks = await run_doctor(env.cfg.model, conn.netsuite, conn.marketing)
+    assert all(c.ok for c in checks)
+    assert problems_of(env.ns_log, mapped_names(env.cfg)) == []
+    assert marketing_problems(env.mk_log) == []

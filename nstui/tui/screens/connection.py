@@ -162,12 +162,25 @@ class ConnectionScreen(BaseScreen):
 
     @work(exclusive=True, group="connection-test", exit_on_error=False)
     async def test(self, side: str) -> None:
+        """The checks of `nstui doctor` for one side, a line each."""
+        from nstui.connections import open_connections
+        from nstui.doctor import run_doctor
+
         result = self.query_one("#test-result", Static)
         result.update(Text(f"Testing {side}...", style=self.tone("muted")))
         try:
-            text = await self.nstui.ping(side)
+            async with open_connections(self.nstui.session.cfg) as conn:
+                checks = await run_doctor(self.nstui.session.model, conn.netsuite, conn.marketing, (side,))
         except Exception as e:  # noqa: BLE001 (the message is the client's: names the account, never a secret)
             result.update(Text(f"{side}: {e}", style=self.tone("error") + Style(bold=True)))
             self.notify(str(e), title=f"{side} connection failed", severity="error")
             return
-        result.update(Text(text, style=self.tone("success")))
+        text = Text()
+        for check in checks:
+            text.append(check.line() + "\n",
+                        style=self.tone("success") if check.ok else self.tone("error") + Style(bold=True))
+        result.update(text)
+        failed = [c for c in checks if not c.ok]
+        if failed:
+            self.notify(failed[0].line(), title=f"{side}: {len(failed)} of {len(checks)} checks failed",
+                        severity="error")
