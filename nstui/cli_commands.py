@@ -474,8 +474,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from nstui.doctor import Check, report, run_doctor
     from nstui.connections import open_connections
+    from nstui.doctor import Check, report, run_doctor
 
     cfg = _load(args)
 
@@ -485,7 +485,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
     try:
         checks = asyncio.run(go())
-    except Exception as e:  # credentials missing or a client that cannot be opened: one failed check
+    except Exception as e:  # noqa: BLE001 - credentials missing or a client that cannot be opened: one failed check
         checks = [Check("nstui", "connections", False, clean(e), "set the named environment variables")]
     if args.json:
         print(json.dumps([c.to_dict() for c in checks], indent=2))

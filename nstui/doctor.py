@@ -19,9 +19,9 @@ from typing import Any, Awaitable, Callable
 
 from nstui.config import ADDRESS_FIELDS, Config
 from nstui.engine.datasets.netsuite_fields import STAGE_LISTS
+from nstui.marketing.client import RESERVED_LIST_NAMES, MarketingClient
 from nstui.netsuite.client import NetSuiteClient
 from nstui.netsuite.suiteql import column, parse_ts, quote, ts
-from nstui.marketing.client import RESERVED_LIST_NAMES, MarketingClient
 from nstui.sanitize import clean
 
 ENTITY_TABLES = {"customers": "customer", "contacts": "contact"}
@@ -71,7 +71,7 @@ class Doctor:
             return True
         except Problem as e:
             self.checks.append(Check(side, name, False, e.detail, e.fix))
-        except Exception as e:  # a client error names the account and the call, never a secret
+        except Exception as e:  # noqa: BLE001 - a client error names the account and the call, never a secret
             self.checks.append(Check(side, name, False, clean(e), "see the message; then run nstui doctor again"))
         return False
 
@@ -133,7 +133,7 @@ class Doctor:
     async def _campaign_subscriptions(self) -> str:
         try:
             rows = await self._one_page("SELECT id, name, isinactive FROM campaignsubscription ORDER BY id", 1000)
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 (a check that fails for any reason is a failed check, never a crash)
             raise Problem(f"campaign subscriptions cannot be read ({clean(e)})",
                           "enable Setup > Company > Enable Features > CRM > Marketing Automation (campaign "
                           "subscriptions) and give the integration role the Campaign Subscriptions permission") from None
@@ -150,7 +150,7 @@ class Doctor:
     async def _global_status(self) -> str:
         try:
             await self._one_page("SELECT c.id, c.globalsubscriptionstatus FROM customer c WHERE 1 = 0", 1)
-        except Exception as e:
+        except Exception as e:  # noqa: BLE001 (a check that fails for any reason is a failed check, never a crash)
             raise Problem(f"globalsubscriptionstatus cannot be read ({clean(e)})",
                           "enable Marketing Automation (Setup > Company > Enable Features > CRM) and give the "
                           "integration role Customers and Contacts view/edit permissions") from None
@@ -188,7 +188,7 @@ class Doctor:
             column(name)
             try:
                 await self._one_page(f"SELECT t.{name} FROM {table} t WHERE 1 = 0", 1)
-            except Exception as e:
+            except Exception as e:  # noqa: BLE001 (a check that fails for any reason is a failed check, never a crash)
                 raise Problem(f"{table} has no field {name} ({clean(e)})",
                               f"correct the field name in the configuration, or create {name} in NetSuite "
                               "and apply it to the record") from None
@@ -226,7 +226,7 @@ class Doctor:
         configured = self.model.netsuite.subsidiary
         try:
             rows = await self._one_page("SELECT id, name FROM subsidiary WHERE isinactive = 'F' ORDER BY id", 1000)
-        except Exception:
+        except Exception:  # noqa: BLE001 (a check that fails for any reason is a failed check, never a crash)
             rows = []  # no subsidiary table readable: not OneWorld
         names = ", ".join(f"{r['id']} {r.get('name', '')}".strip() for r in rows)
         if len(rows) > 1 and configured is None:
