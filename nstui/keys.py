@@ -21,7 +21,7 @@ DEFAULTS: dict[str, str] = {
     "screen-connection": "5", "help": "question_mark", "save": "ctrl+s", "quit": "q", "quit-ctrl": "ctrl+q",
     "subscriptions.add": "a", "subscriptions.edit": "enter", "subscriptions.delete": "d",
     "subscriptions.new_list": "n", "subscriptions.direction": "c",
-    "global.direction": "c",
+    "global.direction": "c", "global.why": "w",
     "log.run": "r", "log.dry_run": "p", "log.cancel": "x", "log.search": "slash", "log.level": "l",
     "log.dataset": "s",
     "connection.test_netsuite": "t", "connection.test_marketing": "m", "connection.field_mappings": "f",

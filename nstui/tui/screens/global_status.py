@@ -32,7 +32,8 @@ def row(label: str, widget: Any, guidance: str) -> Horizontal:
 
 class GlobalStatusScreen(BaseScreen):
     AUTO_FOCUS = "#enable_connection"
-    BINDINGS = [Binding(key("global.direction"), "choose_direction", "Direction", id="global.direction")]
+    BINDINGS = [Binding(key("global.direction"), "choose_direction", "Direction", id="global.direction"),
+                Binding(key("global.why"), "why", "Why (contact)", id="global.why")]
 
     def compose(self) -> ComposeResult:
         gs = self.nstui.session.model.optins.global_status
@@ -44,6 +45,9 @@ class GlobalStatusScreen(BaseScreen):
                       GUIDANCE["enable_connection"])
             yield row("Sync Direction", Picker([(d.label, d.value) for d in GLOBAL_DIRECTIONS], id="direction",
                                                allow_blank=False, value=gs.direction, compact=True), GUIDANCE["direction"])
+            yield Static("Consent first: where \"most recently modified wins\" would undo a newer opt-out, "
+                         "the opt-out wins (README: Consent invariant). w: why is a contact (un)subscribed?",
+                         id="consent-first", classes="guidance")
             yield row("Soft Opt-In Status", Picker(STATUSES, id="soft_opt_in_status", allow_blank=False,
                                                    value=gs.soft_opt_in_status, compact=True), GUIDANCE["soft_opt_in_status"])
             yield row("Confirmed Opt-In Status", Picker(STATUSES, id="confirmed_opt_in_status", allow_blank=False,
@@ -155,6 +159,13 @@ class GlobalStatusScreen(BaseScreen):
         if chosen != self.nstui.session.model.optins.global_status.add_opt_ins_to_lists and not self.edit(
                 lambda model: setattr(model.optins.global_status, "add_opt_ins_to_lists", chosen)):
             self.refresh_lists()
+
+    def action_why(self) -> None:
+        from nstui.commands.why import mapped_lists
+        from nstui.tui.widgets.why_modal import WhyModal
+
+        cfg = self.nstui.session.cfg
+        self.app.push_screen(WhyModal(cfg.state_path, mapped_lists(cfg)))
 
     def action_choose_direction(self) -> None:
         from nstui.tui.screens.directions import DirectionsScreen
