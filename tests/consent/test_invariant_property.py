@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from tests.consent.world import World
 
 DEEP = os.environ.get("NSTUI_CONSENT_DEEP") == "1"  # read at import: the test fixtures clear NSTUI_*
-EXAMPLES = 1500 if DEEP else 40
+EXAMPLES = 1500 if DEEP else 100
 
 DIRECTIONS = ["netsuite_to_bronto", "bronto_to_netsuite", "both", "both_bronto_primary", "both_netsuite_primary"]
 EMAILS = ["ann@example.com", "bo@example.com"]

@@ -712,6 +712,13 @@ class EntityPass(MarketingSideChanges):
                 sub_id = self.subscription_ids.get(name)
                 if sub_id is None:
                     continue
+                if d.value and out.join_refused:
+                    # No subscribe is written in either system for a contact opted out.
+                    out.consent.append(RecordConsent(ctx.run_id, email, ctx.dataset, scope, **said,
+                                                     rule=f"not ticked: {out.join_refused}", written="nothing"))
+                    if shadow is not None:
+                        out.shadows["sub:" + name] = shadow
+                    continue
                 final = bool(d.value)
                 plan.add(Step(
                     key=email,
