@@ -28,6 +28,7 @@ CASES = [
     ("1-delete-confirm", ["d"]),
     ("1-direction-for-row", ["c"]),
     ("2-global-subscription-status", ["2"]),
+    ("2-why-modal", ["2", "w"]),
     ("3-direction-choices", ["3"]),
     ("4-sync-log", ["4"]),
     ("4-event-detail", ["4", "enter"]),

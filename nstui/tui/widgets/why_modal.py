@@ -28,7 +28,9 @@ class WhyModal(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal", id="why"):
-            yield Label("Why is this contact (un)subscribed? Email, then enter; esc closes")
+            # Two short lines: one long label is cut at 80 columns.
+            yield Label("Why is this contact (un)subscribed?")
+            yield Label("Type an email, then enter. Esc closes.")
             yield Input(placeholder="name@example.com", id="why-email")
             with VerticalScroll(id="why-scroll"):
                 yield Static("", id="why-answer")
