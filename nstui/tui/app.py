@@ -9,7 +9,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -25,6 +25,9 @@ from nstui.tui.screens.campaign_subscriptions import CampaignSubscriptionsScreen
 from nstui.tui.session import EditRefused, Session
 from nstui.tui.themes import load_themes
 from nstui.tui.widgets.modals import ConfirmModal
+
+if TYPE_CHECKING:
+    from nstui.tui.sync_process import SyncProcess
 
 SCREENS = {
     "subscriptions": ("1", "Campaign Subscriptions"),
@@ -83,6 +86,7 @@ class NstuiApp(App[int]):
         self._lists: list[str] = []
         self._cancel: threading.Event | None = None
         self._sync_worker: Worker[ev.RunSummary | None] | None = None
+        self._sync_process: SyncProcess | None = None
         self.animation_level = "none"  # every redraw crosses the network over SSH
 
     # -- start-up ------------------------------------------------------------------
@@ -116,6 +120,7 @@ class NstuiApp(App[int]):
                 self.set_interval(1.0, self._check_terminal)
 
     def on_unmount(self) -> None:
+        self._stop_run()  # a run in progress stops after its page when the console goes away
         if self.watch_hangup:
             asyncio.get_running_loop().remove_signal_handler(signal.SIGHUP)
 
@@ -125,14 +130,19 @@ class NstuiApp(App[int]):
 
     def _hang_up(self) -> None:
         self.hung_up = True
-        if self._cancel is not None:
-            self._cancel.set()
+        self._stop_run()
         self.exit(129)
 
     def _leave(self) -> None:
-        if self._cancel is not None:
-            self._cancel.set()  # a run stops after its current page; the console closes
+        self._stop_run()  # a run stops after its current page; the console closes
         self.exit(0)
+
+    def _stop_run(self) -> None:
+        """Ask the run in progress to stop after its page."""
+        if self._cancel is not None:
+            self._cancel.set()
+        if self._sync_process is not None:
+            self._sync_process.cancel()
 
     def open_field_mappings(self) -> None:
         from nstui.tui.screens.field_mappings import FieldMappingsScreen
@@ -253,40 +263,32 @@ class NstuiApp(App[int]):
                                             exit_on_error=False)
 
     async def _sync(self, dry_run: bool, cancel: threading.Event) -> ev.RunSummary | None:
-        from nstui.engine import EngineError
+        from nstui.tui.sync_process import SyncFailed, SyncProcess
 
         if self.session.dirty:
             self.bus.publish(ev.Warning_(text="this run uses the unsaved configuration shown here"))
         await self.sandboxes_ready()
+        # The engine in a process of its own (sync_process.py says why); the
+        # unsaved configuration shown here is what it runs.
+        run = await asyncio.to_thread(SyncProcess, str(self.session.cfg.path), self.session.cfg.dumps(),
+                                      dry_run=dry_run)
+        self._sync_process = run
+        if cancel.is_set():
+            run.cancel()
         try:
-            summary = await asyncio.to_thread(self._run_engine, dry_run, cancel)
-        except EngineError as e:
+            return await asyncio.to_thread(run.wait, self.bus.publish)
+        except SyncFailed as e:
             self.notify(str(e), severity="error", timeout=10)
             self.bus.publish(ev.Error(text=str(e)))
             return None
-        except Exception as e:  # noqa: BLE001 (a remote system or the state file failed: reported, never a crash)
-            self.notify(f"{e.__class__.__name__}: {e}", severity="error", timeout=10)
-            self.bus.publish(ev.Error(text=f"{e.__class__.__name__}: {e}"))
-            return None
-        return summary
-
-    def _run_engine(self, dry_run: bool, cancel: threading.Event) -> ev.RunSummary:
-        """The engine on its own thread and event loop: between two of the
-        engine's yields (a page of 1,000 contacts parsed and reconciled) the
-        console's loop would wait; on a thread it gets the interpreter every
-        few milliseconds. Events reach the log through the store, which
-        wakes the console's loop thread-safely."""
-        from nstui.engine.runner import Engine
-
-        engine = Engine(self.session.cfg, bus=self.bus)
-        # "Run now" means every enabled data set, due or not. The engine only asks is_set().
-        return asyncio.run(engine.run_once(engine.enabled(), dry_run=dry_run, cancel=cancel))  # type: ignore[arg-type]
+        finally:
+            self._sync_process = None
 
     def cancel_sync(self) -> None:
         if self._sync_worker is None or self._sync_worker.state != WorkerState.RUNNING:
             self.notify("No run in progress: nothing to cancel.", severity="warning")
         elif self._cancel is not None and not self._cancel.is_set():
-            self._cancel.set()
+            self._stop_run()
             self.notify("Cancelling after the current page...")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

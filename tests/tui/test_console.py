@@ -418,6 +418,39 @@ async def test_dry_run_shows_plan(config_path):
         boxes.close()
 
 
+async def test_cancel_reaches_the_engine_in_its_own_process(config_path):
+    app = NstuiApp(config_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("4", "r", "x")
+        await ready(pilot)
+        summary = app.events.last_summary
+        assert summary is not None and summary.cancelled
+        assert app._sync_process is None  # noqa: SLF001 (the child has ended and been waited for)
+        assert "Last run (cancelled after a page)" in screen_text(app)
+
+
+async def test_a_run_that_fails_or_dies_is_said_in_the_log(config_path, tmp_path, monkeypatch):
+    (tmp_path / "statedir").mkdir()
+    monkeypatch.setenv("NSTUI_STATE", str(tmp_path / "statedir"))
+    app = NstuiApp(config_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await pilot.press("4", "r")
+        await ready(pilot)
+        assert "the state file is a folder" in app.screen.query_one("#log").lines()[-1]
+        # The engine's process killed mid-run: said in one line, the console goes on.
+        monkeypatch.setenv("NSTUI_STATE", str(tmp_path / "state.sqlite"))
+        app.bus.listen(lambda e: app._sync_process.process.kill()  # noqa: SLF001
+                       if isinstance(e, ev.DatasetStarted) else None)
+        await pilot.press("r")
+        await ready(pilot)
+        assert "the sync process ended without a summary (exit code -9)" in app.screen.query_one("#log").lines()[-1]
+        await pilot.press("1")
+        await pilot.pause()
+        assert "Newsletter" in screen_text(app)
+
+
 async def test_log_filters_and_search(config_path):
     app = NstuiApp(config_path)
     async with app.run_test(size=SIZE) as pilot:

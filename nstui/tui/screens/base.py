@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING, Callable
 from rich.style import Style
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 
 from nstui.tui.session import EditRefused
+from nstui.tui.widgets.footer import Footer
 
 if TYPE_CHECKING:
     from nstui.tui.app import NstuiApp
