@@ -31,6 +31,15 @@ def add_parsers(sub: Any, config_arg: Callable[[argparse.ArgumentParser], None])
                    help=f"run this data set even if it is not due ({', '.join(DATASETS)}); repeatable")
     p.add_argument("--dry-run", action="store_true", help="read both sides, print the plan, write nothing")
     p.add_argument("--json", action="store_true", help="one JSON object per event, then a summary object")
+    p.add_argument("--plan-out", type=Path, default=None, metavar="FILE",
+                   help="with --dry-run: save the plan to FILE for `nstui apply FILE` (written only when the "
+                        "dry run finished without errors)")
+
+    p = sub.add_parser("apply", help="carry out a plan saved by `sync --dry-run --plan-out`, exactly; refused "
+                                     "(exit 2, nothing written) when anything it was made from changed")
+    config_arg(p)
+    p.add_argument("plan", type=Path, metavar="FILE", help="the plan file")
+    p.add_argument("--json", action="store_true", help="one JSON object per event, then a summary object")
 
     p = sub.add_parser("run", help="the polling loop: each data set again poll_interval after its last success")
     config_arg(p)
@@ -91,6 +100,7 @@ def dispatch(args: argparse.Namespace) -> int:
     handler = {
         None: cmd_console,
         "sync": cmd_sync,
+        "apply": cmd_apply,
         "run": cmd_run,
         "status": cmd_status,
         "demo": cmd_demo,
@@ -316,15 +326,77 @@ def _remote_exit(e: Exception) -> int:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
+    from nstui.cli import CliError
+
+    cfg = _load(args)
+    plan_out: Path | None = getattr(args, "plan_out", None)
+    if plan_out is not None and not args.dry_run:
+        raise CliError("--plan-out saves the plan of a dry run: add --dry-run (then `nstui apply FILE`)")
+    recorder = None
+    if plan_out is not None:
+        from nstui.engine.plans.record import PlanRecorder
+
+        _no_unsettled_intents(cfg)
+        recorder = PlanRecorder(cfg, plan_out)
+    complete = False
+    try:
+        code, summary = _run_pass(args, cfg, lambda engine, stop: engine.run_once(
+            args.dataset, dry_run=args.dry_run, cancel=stop, recorder=recorder), dry_run=args.dry_run)
+        complete = summary is not None and not summary.cancelled and not summary.total.errors and all(
+            status == "ok" for status in summary.dataset_status.values())
+    finally:
+        if recorder is not None:
+            if complete:
+                recorder.finish()
+            else:
+                recorder.abort()
+    if recorder is not None and plan_out is not None:
+        if complete:
+            print(f"nstui: plan saved to {plan_out}: {recorder.operations} operations in {recorder.batches} "
+                  f"batches; carry it out with: nstui apply {plan_out}", file=sys.stderr)
+        else:
+            print(f"nstui: no plan saved to {plan_out}: the dry run did not finish cleanly (see above)",
+                  file=sys.stderr)
+            code = code or 1
+    return code
+
+
+def _no_unsettled_intents(cfg: ConfigFile) -> None:
+    from nstui.cli import CliError
+    from nstui.engine.state import StateStore
+
+    if not cfg.state_path.exists():
+        return
+    with StateStore(cfg.state_path, readonly=True) as state:
+        try:
+            left = state.count_intents()
+        except Exception:  # noqa: BLE001 (a file from before the intent log: nothing to settle)
+            left = 0
+    if left:
+        raise CliError(f"{cfg.state_path}: an interrupted run left {left} writes to settle; run `nstui sync` "
+                       "first, then make the plan")
+
+
+def cmd_apply(args: argparse.Namespace) -> int:
+    from nstui.engine.plans.apply import apply_plan
+
+    cfg = _load(args)
+    code, _summary = _run_pass(args, cfg, lambda engine, stop: apply_plan(engine, args.plan, stop), dry_run=False)
+    return code
+
+
+def _run_pass(args: argparse.Namespace, cfg: ConfigFile, start: Callable[[Any, asyncio.Event], Any], *,
+              dry_run: bool) -> tuple[int, Any]:
+    """Run a pass of the engine (``start(engine, stop)``) with the headless
+    log; its exit code and summary (None when it did not run)."""
     from nstui.cli import EXIT_LOCKED, EXIT_RECORDS_FAILED, output_closed
     from nstui.credentials import CredentialsError
     from nstui.engine import Engine, EngineError, LockedError
     from nstui.engine.errors import REMOTE_ERRORS
     from nstui.engine.events import EventBus
 
-    cfg = _load(args)
     bus = EventBus()
-    log = HeadlessLog(sys.stderr, results=sys.stdout, as_json=args.json, dry_run=args.dry_run)
+    log = HeadlessLog(sys.stderr, results=sys.stdout, as_json=args.json, dry_run=dry_run)
     bus.listen(log)
     engine = Engine(cfg, bus=bus)
 
@@ -332,27 +404,27 @@ def cmd_sync(args: argparse.Namespace) -> int:
         stop = asyncio.Event()
         _install_stop(stop)
         log.on_closed = stop.set
-        return await engine.run_once(args.dataset, dry_run=args.dry_run, cancel=stop)
+        return await start(engine, stop)
 
     try:
         summary = asyncio.run(go())
     except LockedError as e:
         print(f"nstui: {e}", file=sys.stderr)
-        return EXIT_LOCKED
+        return EXIT_LOCKED, None
     except CredentialsError as e:
-        return _fail_on_credentials(e)
+        return _fail_on_credentials(e), None
     except REMOTE_ERRORS as e:
-        return _remote_exit(e)
+        return _remote_exit(e), None
     except EngineError as e:
         print(f"nstui: {clean(e)}", file=sys.stderr)
-        return EXIT_RECORDS_FAILED
+        return EXIT_RECORDS_FAILED, None
     if args.json:
         log.write(json.dumps({"event": "summary", **summary.to_dict()}) + "\n", sys.stdout)
     else:
         log.write(summary_table(summary) + "\n", sys.stdout)
     if log.closed:
-        return output_closed()
-    return exit_code(summary)
+        return output_closed(), summary
+    return exit_code(summary), summary
 
 
 def cmd_run(args: argparse.Namespace) -> int:

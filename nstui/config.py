@@ -17,7 +17,6 @@ import math
 import os
 import re
 import stat
-import tempfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -36,6 +35,7 @@ from pydantic import (
     model_validator,
 )
 
+from nstui.files import atomic_write
 from nstui.sanitize import clean, has_control, preview
 from nstui.sqlfilter import FilterError, validate_filter
 
@@ -950,41 +950,6 @@ def _drop_removed_tables(existing: Any, new: list[dict[str, Any]]) -> None:
     ]
     for i in reversed(gone):
         del existing[i]
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text``: temp file in the same folder, fsync,
-    rename. The original survives any failure before the rename, and keeps
-    its permission bits. A symbolic link stays a link: its target is the
-    file replaced."""
-    path = Path(os.path.realpath(path))
-    directory = path.parent
-    try:
-        mode = path.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        mode = 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    try:
-        dfd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    except OSError:
-        pass
 
 
 def parse_cli_value(text: str) -> Any:

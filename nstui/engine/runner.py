@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import datetime, timedelta
-from typing import Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from nstui.config import DATASETS, ConfigFile
 from nstui.connections import Connections, Sandboxes, open_connections
@@ -69,8 +69,10 @@ class Engine:
         *,
         dry_run: bool = False,
         cancel: asyncio.Event | None = None,
+        recorder: Any = None,
     ) -> ev.RunSummary:
         """Run the named data sets (all enabled ones that are due when None).
+        ``recorder``: a dry run's plan is saved through it (``--plan-out``).
 
         Raises LockedError when another process holds the run lock.
         """
@@ -83,13 +85,17 @@ class Engine:
             state = StateStore(self.cfg.state_path, dry_run=dry_run)
             try:
                 names = list(datasets) if datasets else self.due(state)
-                return await self._run(state, names, dry_run, cancel or asyncio.Event())
+                return await self._run(state, names, dry_run, cancel or asyncio.Event(), recorder=recorder)
             finally:
                 state.close()
         finally:
             lock.release()
 
-    async def _run(self, state: StateStore, names: list[str], dry_run: bool, cancel: asyncio.Event) -> ev.RunSummary:
+    async def _run(self, state: StateStore, names: list[str], dry_run: bool, cancel: asyncio.Event, *,
+                   recorder: Any = None, passes: Mapping[str, Callable[[PassContext], Any]] | None = None,
+                   ) -> ev.RunSummary:
+        """The data sets ``names``, one after another; ``passes``: how each is
+        run (default: a sync pass; ``nstui apply`` carries out a saved plan)."""
         run_id = state.start_run(names, dry_run)
         summary = ev.RunSummary(run_id=run_id, dry_run=dry_run)
         started = time.monotonic()
@@ -101,7 +107,8 @@ class Engine:
                     if cancel.is_set():
                         summary.cancelled = True
                         break
-                    counts, ok = await self._run_dataset(state, conn, run_id, name, dry_run, cancel, summary)
+                    counts, ok = await self._run_dataset(state, conn, run_id, name, dry_run, cancel, summary,
+                                                         recorder, passes or PASSES)
                     summary.datasets[name] = counts
                     failed |= not ok
                     if cancel.is_set():
@@ -119,11 +126,11 @@ class Engine:
 
     async def _run_dataset(
         self, state: StateStore, conn: Connections, run_id: int, name: str, dry_run: bool, cancel: asyncio.Event,
-        summary: ev.RunSummary,
+        summary: ev.RunSummary, recorder: Any, passes: Mapping[str, Callable[[PassContext], Any]],
     ) -> tuple[ev.Counts, bool]:
         ctx = PassContext(
             cfg=self.cfg, state=state, conn=conn, bus=self.bus, run_id=run_id, dataset=name,
-            dry_run=dry_run, cancel=cancel, clock=self.clock,
+            dry_run=dry_run, cancel=cancel, clock=self.clock, recorder=recorder,
         )
         state.start_dataset(run_id, name)
         started = time.monotonic()
@@ -131,7 +138,10 @@ class Engine:
         self.bus.publish(ev.DatasetStarted(dataset=name, since=_fmt(state.watermark(name))))
         ok = False
         try:
-            await PASSES[name](ctx).run()
+            one = passes[name](ctx)
+            await one.run()
+            if recorder is not None and not cancel.is_set():
+                await recorder.dataset_done(ctx, one)
             ok = True
         except EngineError as e:
             ctx.error(str(e))

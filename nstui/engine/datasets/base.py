@@ -35,6 +35,9 @@ class PassContext:
     cancel: asyncio.Event
     clock: Callable[[], datetime]
     counts: ev.Counts = field(default_factory=ev.Counts)
+    #: A dry run with ``--plan-out``: told every plan before it is carried
+    #: out (``engine/plans/record.py``).
+    recorder: Any = None
     started: float = field(default_factory=time.monotonic)
     pages: int = 0
     _calls_at_start: int = -1
@@ -197,6 +200,8 @@ class Plan:
         succeeded."""
         from nstui.engine.datasets.executor import execute
 
+        if self.ctx.recorder is not None:
+            await self.ctx.recorder.batch(self)
         self.failed = await execute(self.ctx, self)
 
 
