@@ -6,7 +6,7 @@ for a stream); events, progress and diagnostics on stderr.
 Exit codes (documented in the README):
   0  success
   1  a sync finished but some records failed (``status --check``: a data set is overdue)
-  2  bad configuration or bad usage
+  2  bad configuration or bad usage; a saved plan refused by `apply`
   3  another sync holds the run lock
   4  a remote system refused our credentials or could not be reached
   130 interrupted
