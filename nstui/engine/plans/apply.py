@@ -157,8 +157,8 @@ class ApplyPass:
             await plan.execute()
             failed |= {s.record_id for s in [*plan.steps, *plan.after]
                        if s.key in plan.failed and s.record_id is not None and s.record_id > 0}
-            written |= {s.op.record_id for s in plan.steps if s.op is not None and s.key not in plan.failed
-                        and s.op.side == "netsuite" and isinstance(getattr(s.op, "record_id", None), int)}
+            written |= {int(getattr(s.op, "record_id", 0)) for s in plan.steps
+                        if s.op is not None and s.op.side == "netsuite" and s.key not in plan.failed}
             if ctx.dataset in ENTITIES:
                 await self.read_back(plan, started)
             ctx.state.checkpoint()
