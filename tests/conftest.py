@@ -7,6 +7,18 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "nstui" / "sample_config.toml"
 
 
+def pytest_addoption(parser):
+    parser.addoption("--consent-deep", action="store_true", default=False,
+                     help="the consent property suite at 2 x 1,500 examples (same as NSTUI_CONSENT_DEEP=1)")
+
+
+def pytest_configure(config):
+    # Read by tests/consent/test_invariant_property.py when it is imported
+    # (after this, before the autouse fixture below clears NSTUI_*).
+    if config.getoption("--consent-deep"):
+        os.environ["NSTUI_CONSENT_DEEP"] = "1"
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch, tmp_path):
     """No test sees the developer's own nstui variables or state."""

@@ -401,6 +401,25 @@ class MarketingClient:
                 return
             skip += V2_PAGE
 
+    async def list_unsubscribes_since(self, list_id: int, since: datetime) -> AsyncIterator[tuple[str, datetime]]:
+        """(email, when) of each contact who unsubscribed from the list at or
+        after ``since`` (dotdigital-v2-api-swagger.json,
+        ApiContact_GetUnsubscribedContactsInAddressBook: the date of each is
+        ``dateRemoved``). The only list event the platform reads back with
+        its time: a plain removal from a list leaves none."""
+        skip = 0
+        while True:
+            page = await self._json(
+                "lists.unsubscribed", "GET",
+                f"/v2/address-books/{list_id}/contacts/unsubscribed-since/{_iso(since)}?select={V2_PAGE}&skip={skip}",
+                list[wire.ContactSuppression])
+            for s in page:
+                if s.suppressedContact is not None:
+                    yield s.suppressedContact.email.lower(), _utc(s.dateRemoved) or since
+            if len(page) < V2_PAGE:
+                return
+            skip += V2_PAGE
+
     async def list_changes_since(self, list_id: int, since: datetime) -> AsyncIterator[tuple[str, bool, datetime]]:
         """Members of a list whose membership or data changed at or after ``since``."""
         skip = 0

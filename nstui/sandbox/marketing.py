@@ -58,6 +58,8 @@ CREATE TABLE IF NOT EXISTS record (
     created TEXT NOT NULL, updated TEXT NOT NULL, PRIMARY KEY (collection, key, contact_id));
 CREATE TABLE IF NOT EXISTS job (id TEXT PRIMARY KEY, kind TEXT NOT NULL, result TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS datafield (name TEXT PRIMARY KEY COLLATE NOCASE, type TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS list_unsubscribe (
+    id INTEGER PRIMARY KEY, list_id INTEGER NOT NULL, contact_id INTEGER NOT NULL, at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS write_log (
     seq INTEGER PRIMARY KEY, at TEXT NOT NULL, via TEXT NOT NULL, email TEXT NOT NULL,
     kind TEXT NOT NULL, detail TEXT NOT NULL);
@@ -157,6 +159,8 @@ class MarketingSandbox:
             Route("/v2/address-books", g(self._books), methods=["GET", "POST"]),
             Route("/v2/address-books/{book:int}/contacts/delete", g(self._book_remove), methods=["POST"]),
             Route("/v2/address-books/{book:int}/contacts/modified-since/{date}", g(self._book_changed), methods=["GET"]),
+            Route("/v2/address-books/{book:int}/contacts/unsubscribed-since/{date}", g(self._book_unsubscribed),
+                  methods=["GET"]),
             Route("/v2/contacts/suppressed-since/{date}", g(self._suppressed_since), methods=["GET"]),
             Route("/contacts/v3", g(self._contacts), methods=["GET"]),
             Route("/contacts/v3/import", g(self._import), methods=["PUT"]),
@@ -549,6 +553,22 @@ class MarketingSandbox:
         return JSONResponse([{"suppressedContact": self._v2_contact(r), "dateRemoved": r["at"], "reason": r["reason"]}
                              for r in rows])
 
+    async def _book_unsubscribed(self, request: Request) -> Response:
+        """Contacts who unsubscribed from this list at or after the date, each
+        with the time it happened (dotdigital-v2-api-swagger.json,
+        ApiContact_GetUnsubscribedContactsInAddressBook: ApiContactSuppression
+        items; the lists YAML's get-unsubscribed-contacts-from-address-book-since-date)."""
+        since = _parse_date(request.path_params["date"])
+        if since is None:
+            return v2_error(400, "ERROR_INVALID_DATE")
+        select, skip = int(request.query_params.get("select") or 1000), int(request.query_params.get("skip") or 0)
+        rows = self.db.execute(
+            "SELECT u.at, c.* FROM list_unsubscribe u JOIN contact c ON c.id = u.contact_id "
+            "WHERE u.list_id = ? AND u.at >= ? ORDER BY u.id LIMIT ? OFFSET ?",
+            (request.path_params["book"], since, min(select, 1000), skip)).fetchall()
+        return JSONResponse([{"suppressedContact": self._v2_contact(r), "dateRemoved": r["at"],
+                              "reason": "Unsubscribed"} for r in rows])
+
     # -- insight data ------------------------------------------------------------------
 
     async def _collection(self, request: Request) -> Response:
@@ -719,6 +739,18 @@ class MarketingSandbox:
                                   (self._list_id(name), row["id"]))
             if cur.rowcount:
                 self._log(row["id"], "list_remove", name, stamp)
+            self.db.execute("UPDATE contact SET updated = ? WHERE id = ?", (stamp, row["id"]))
+
+    def contact_unsubscribes_from_list(self, email: str, name: str) -> None:
+        """The contact unsubscribes from one list (not from everything): they
+        leave it, and the list's unsubscribes since a date show it with its time."""
+        row, stamp = self._required(email), self._stamp()
+        list_id = self._list_id(name)
+        with self.db:
+            self.db.execute("DELETE FROM membership WHERE list_id = ? AND contact_id = ?", (list_id, row["id"]))
+            self.db.execute("INSERT INTO list_unsubscribe (list_id, contact_id, at) VALUES (?, ?, ?)",
+                            (list_id, row["id"], stamp))
+            self._log(row["id"], "list_remove", name, stamp)
             self.db.execute("UPDATE contact SET updated = ? WHERE id = ?", (stamp, row["id"]))
 
     def contact(self, email: str) -> dict[str, Any] | None:

@@ -46,6 +46,7 @@ from nstui.sandbox.netsuite_data import (
     q,
     stage_alias,
 )
+from nstui.sandbox.netsuite_log import VIA
 from nstui.sandbox.netsuite_oauth import OAuthFailure, Verifier
 from nstui.sandbox.netsuite_records import ENTITY_TYPES, RecordError, Records
 from nstui.sandbox.netsuite_sql import SuiteQLError, register_functions, run_page
@@ -232,10 +233,15 @@ class NetSuiteSandbox:
             found = self.query("SELECT stage FROM customerstatus WHERE id = ?", (changes["entitystatus"],))
             if found:
                 changes["searchstage"] = SEARCH_STAGES.get(found[0]["stage"], found[0]["stage"])
+        before = self.row(table, record_id) or {}
         with self.db:
             if changes:
                 sets = ", ".join(f"{q(c)} = ?" for c in changes)
                 self.db.execute(f"UPDATE {q(table)} SET {sets} WHERE {q(key)} = ?", (*changes.values(), record_id))
+            if table in ENTITY_TYPES:
+                for column, kind in (("globalsubscriptionstatus", "status"), ("custentity_marketing_optin", "optin_field")):
+                    if column in changes and changes[column] != before.get(column):
+                        self.records.log.add(record_id, kind, changes[column], now)
             self._bump_parents(table, record_id, now)
 
     def _bump_parents(self, table: str, record_id: int, now: str) -> None:
@@ -258,6 +264,7 @@ class NetSuiteSandbox:
                 "ON CONFLICT (entity, subscription) DO UPDATE SET subscribed = excluded.subscribed, "
                 "lastmodifieddate = excluded.lastmodifieddate",
                 (entity_id, subscription_id, "T" if subscribed else "F", now))
+            self.records.log_subscription(entity_id, subscription_id, subscribed, now)
             for table in ENTITY_TYPES:
                 self.db.execute(f"UPDATE {q(table)} SET lastmodifieddate = ? WHERE id = ?", (now, entity_id))
 
@@ -293,11 +300,21 @@ class NetSuiteSandbox:
             self.db.execute(f"INSERT INTO {q(table)} ({', '.join(q(c) for c in row)}) "
                             f"VALUES ({', '.join('?' for _ in row)})", tuple(row.values()))
             if table in ENTITY_TYPES:
+                self.records.log.add(row["id"], "create", row["globalsubscriptionstatus"], now)
                 self.records.default_subscriptions(row["id"], row["globalsubscriptionstatus"], now)
                 if row.get("defaultbillingaddress") is not None:
                     self.records.add_address_line(row["id"], row["defaultbillingaddress"], billing=True)
             self._bump_parents(table, row[key], now)
         return int(row[key])
+
+    def write_log(self, after: int = 0) -> list[dict[str, Any]]:
+        """Every consent-relevant write to a customer or contact after ``after``
+        (a ``seq``), in order: ``via`` is "api" for the REST requests
+        (``netsuite_log.py``)."""
+        return self.records.log.entries(after)
+
+    def write_log_end(self) -> int:
+        return self.records.log.end()
 
     def transport(self) -> httpx.ASGITransport:
         return EmbeddedTransport(app=self.app)
@@ -312,7 +329,11 @@ class NetSuiteSandbox:
         gated = self._gate_inner(kind, handler)
 
         async def dated(request: Request) -> Response:
-            response = await gated(request)
+            token = VIA.set("api")  # the write log tells the API's writes from a user's
+            try:
+                response = await gated(request)
+            finally:
+                VIA.reset(token)
             # NetSuite's own time, as every server sends it: the engine bounds
             # its watermarks by this clock, not the client's.
             response.headers["Date"] = http_date(self.clock())

@@ -31,6 +31,7 @@ from collections.abc import Set as AbstractSet
 from typing import Any, Callable
 
 from nstui.sandbox.netsuite_data import SEARCH_STAGES, q
+from nstui.sandbox.netsuite_log import WriteLog
 
 ENTITY_TYPES = ("customer", "contact")
 GLOBAL_STATUS = {1: "Soft Opt-In", 2: "Soft Opt-Out", 3: "Confirmed Opt-In", 4: "Confirmed Opt-Out"}
@@ -102,6 +103,8 @@ class Records:
         #: through REST (the contact record's REST page documents no
         #: subscriptions sublist): the lines are dropped without an error.
         self.ignore_contact_subscriptions = False
+        #: Every consent-relevant write, for the tests (``netsuite_log.py``).
+        self.log = WriteLog(conn)
 
     # -- reading ---------------------------------------------------------------
 
@@ -387,14 +390,23 @@ class Records:
             raise _bad("The global subscription status is Confirmed Opt-Out, set by the recipient; it cannot be "
                        "changed through web services.", "globalSubscriptionStatus")
 
-    def _soft_opt_out_everywhere(self, email: str | None, now: str) -> None:
-        """NetSuite applies an unsubscribe to every entity record with the email."""
+    def _soft_opt_out_everywhere(self, email: str | None, now: str) -> set[int]:
+        """NetSuite applies an unsubscribe to every entity record with the
+        email; returns the records it changed."""
+        changed: set[int] = set()
         if not email:
-            return
+            return changed
         for table in ENTITY_TYPES:
+            ids = [r[0] for r in self.conn.execute(
+                f"SELECT id FROM {q(table)} WHERE LOWER(email) = LOWER(?) AND globalsubscriptionstatus IN (1, 3)",
+                (email,))]
             self.conn.execute(
                 f"UPDATE {q(table)} SET globalsubscriptionstatus = 2, lastmodifieddate = ? "
                 "WHERE LOWER(email) = LOWER(?) AND globalsubscriptionstatus IN (1, 3)", (now, email))
+            for rid in ids:
+                self.log.add(rid, "status", 2, now)
+            changed.update(ids)
+        return changed
 
     def _apply_lines(self, rid: int, lines: list[dict[str, Any]], status: int | None, now: str) -> None:
         for line in lines:
@@ -410,6 +422,11 @@ class Records:
                 "ON CONFLICT (entity, subscription) DO UPDATE SET subscribed = excluded.subscribed, "
                 "lastmodifieddate = excluded.lastmodifieddate",
                 (rid, line["subscription"], line["subscribed"], now))
+            self.log_subscription(rid, line["subscription"], line["subscribed"] == "T", now)
+
+    def log_subscription(self, rid: int, subscription_id: int, subscribed: bool, now: str) -> None:
+        name = self._one("SELECT name FROM campaignsubscription WHERE id = ?", (subscription_id,))
+        self.log.add(rid, "subscribe" if subscribed else "unsubscribe", name or subscription_id, now)
 
     def _new_address(self, address: dict[str, Any]) -> int:
         cur = self.conn.execute(
@@ -513,11 +530,17 @@ class Records:
                 if address is not None:
                     changes["defaultbillingaddress"] = self._apply_address_lines(
                         rtype, rid, address, "addressbook" in replace)
+                logged: set[int] = set()
                 if status == 2 and row["globalsubscriptionstatus"] != 2:
-                    self._soft_opt_out_everywhere(changes.get("email", row["email"]), now)
+                    logged = self._soft_opt_out_everywhere(changes.get("email", row["email"]), now)
                 changes["lastmodifieddate"] = now
                 sets = ", ".join(f"{q(c)} = ?" for c in changes)
                 self.conn.execute(f"UPDATE {q(rtype)} SET {sets} WHERE id = ?", (*changes.values(), rid))
+                if status != row["globalsubscriptionstatus"] and rid not in logged:
+                    self.log.add(rid, "status", status, now)
+                if "custentity_marketing_optin" in changes and \
+                        changes["custentity_marketing_optin"] != row.get("custentity_marketing_optin"):
+                    self.log.add(rid, "optin_field", changes["custentity_marketing_optin"], now)
                 if lines and not (rtype == "contact" and self.ignore_contact_subscriptions):
                     self._apply_lines(rid, lines, status, now)
 
@@ -566,6 +589,7 @@ class Records:
             row.update(id=rid, datecreated=now, lastmodifieddate=now)
             self.conn.execute(f"INSERT INTO {q(rtype)} ({', '.join(q(c) for c in row)}) "
                               f"VALUES ({', '.join('?' for _ in row)})", tuple(row.values()))
+            self.log.add(rid, "create", row["globalsubscriptionstatus"], now)
             self.default_subscriptions(rid, row["globalsubscriptionstatus"], now)
             if address is not None:
                 nkey = self._apply_address_lines(rtype, rid, address, False)
@@ -575,10 +599,16 @@ class Records:
         return rid
 
     def default_subscriptions(self, rid: int, status: int, now: str) -> None:
+        had = {r[0] for r in self.conn.execute("SELECT subscription FROM entitysubscription WHERE entity = ?", (rid,))}
         self.conn.execute(
             "INSERT OR IGNORE INTO entitysubscription (entity, subscription, subscribed, lastmodifieddate) "
             "SELECT ?, id, CASE WHEN ? IN (2, 4) THEN 'F' ELSE subscribedbydefault END, ? FROM campaignsubscription",
             (rid, status, now))
+        for (sid,) in self.conn.execute(
+                "SELECT subscription FROM entitysubscription WHERE entity = ? AND subscribed = 'T' ORDER BY subscription",
+                (rid,)).fetchall():
+            if sid not in had:  # ticked by default on a new record
+                self.log_subscription(rid, sid, True, now)
 
     def delete(self, rtype: str, rid: int) -> None:
         row = self._row(rtype, rid)
@@ -586,6 +616,7 @@ class Records:
             raise RecordError(400, "USER_ERROR",
                               "This record cannot be deleted because it has dependent records (transactions).")
         with self.conn:
+            self.log.add(rid, "delete", "", self.now())
             self.conn.execute(f"DELETE FROM {q(rtype)} WHERE id = ?", (rid,))
             self.conn.execute("DELETE FROM entitysubscription WHERE entity = ?", (rid,))
             self.conn.execute("DELETE FROM entityaddress WHERE nkey IN "

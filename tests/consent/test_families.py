@@ -103,3 +103,31 @@ async def test_family3_later_suppression_is_not_lifted_by_an_earlier_opt_in(make
     assert contact["suppressed"] and contact["wire_status"] == "suppressed"
     assert not [w for w in env.mk.write_log(mark) if w["email"] == email and w["via"] == "api"
                 and (w["kind"] == "list_add" or w["detail"] == "subscribed")]
+
+
+# -- a join and an unsubscribe from the list between two passes ----------------------
+
+
+async def test_a_tick_older_than_a_list_unsubscribe_never_re_adds(make_env):
+    """NetSuite ticks at t1; on the platform the contact joins the list at t2
+    and unsubscribes from it at t3, all between two passes: the membership
+    reads the same as at the last pass, but the list's unsubscribes since it
+    (read with their time) make t3 the latest event of the list."""
+    for direction in ("netsuite_to_bronto", "both", "both_netsuite_primary"):
+        env = make_env(newsletter_direction=direction)
+        email = f"j-{direction}@example.com"
+        cid = add_customer(env, email)
+        subscribe(env, cid, "Newsletter", False)
+        await env.sync("customers")
+        subscribe(env, cid, "Newsletter", True)  # t1
+        env.mk.add_to_list_by_name(email, "Newsletter")  # t2
+        env.mk.contact_unsubscribes_from_list(email, "Newsletter")  # t3
+        mark = env.mk.write_log_end()
+        await env.sync("customers")
+        await env.sync("customers")
+        assert "Newsletter" not in adds(env, email, mark), direction
+        assert "Newsletter" not in lists_of(env, email)
+        # the opt-out reaches NetSuite unless NetSuite is the one-way master
+        assert ticked(env, cid) == (direction == "netsuite_to_bronto"), direction
+        # what the NetSuite sandbox's write log saw during those syncs: no tick
+        assert not [w for w in env.ns.write_log() if w["via"] == "api" and w["kind"] == "subscribe"]

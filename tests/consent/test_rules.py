@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from nstui.config import GlobalStatusConfig
-from nstui.engine.rules.consent import GLOBAL, ConsentEvent, join_refused, list_scope, opted_out
+from nstui.engine.rules.consent import GLOBAL, ConsentEvent, join_refused, list_scope, list_unsubscribe_wins, opted_out
 from nstui.engine.rules.merge import merge_subscription
 from nstui.engine.rules.status import NOTHING, MarketingState, StatusDecision, decide_status
 
@@ -73,3 +73,15 @@ def test_both_sides_changed_status_keeps_the_opt_out():
     # the opt-out seen in an earlier pass, the opt-in later: the suppression is lifted
     d = decide_status(3, MarketingState("unsubscribed", True), gs, ns_changed=True, mk_changed=False)
     assert d.marketing == "unsuppress"
+
+
+def test_a_list_unsubscribe_newer_than_the_tick_wins():
+    skew = timedelta(seconds=2)
+    t1, t3 = T, T + timedelta(minutes=2)
+    assert list_unsubscribe_wins(True, False, t3, t1, skew)  # tick, join, unsubscribe: the unsubscribe is latest
+    assert list_unsubscribe_wins(True, False, t3, t3 + timedelta(seconds=1), skew)  # a tie goes to the opt-out
+    assert list_unsubscribe_wins(True, False, t3, None, skew)  # a tick of unknown time is older
+    assert not list_unsubscribe_wins(True, False, t1, t3, skew)  # ticked again after: a newer opt-in
+    assert not list_unsubscribe_wins(True, True, t3, t1, skew)  # back on the list since: their own join
+    assert not list_unsubscribe_wins(False, False, t3, t1, skew)  # nothing to re-add
+    assert not list_unsubscribe_wins(True, False, None, t1, skew)  # no unsubscribe reported

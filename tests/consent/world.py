@@ -182,20 +182,31 @@ class World:
             return
         self._event(p, GLOBAL, what == "resubscribe", "marketing", what)
 
-    def mk_list(self, p: Person, join: bool) -> None:
+    def mk_list(self, p: Person, how: str) -> None:
+        """``join``; ``unsubscribe`` (the contact unsubscribes from the list:
+        the platform reports it with its time); ``remove`` (taken off the
+        list: no trace but the membership)."""
         contact = self.mk.contact(p.email)
+        join = how == "join"
         if contact is None or (MAPPED in contact["lists"]) == join:
             return
-        if not join and p.email in self.joined_since_sync:
-            # A join and a removal between two passes leave no trace in what the
-            # platform's reads show (memberships carry no history): a known
-            # limit (README), not generated.
+        if how == "remove" and p.email in self.joined_since_sync:
+            # A join and a plain removal between two passes leave no trace in
+            # what the platform's reads show (memberships carry no history): a
+            # known limit (README), not generated. A join and an unsubscribe
+            # from the list are (the unsubscribe is read with its time).
             return
         if join:
             self.joined_since_sync.add(p.email)
         self.clock.tick()
-        (self.mk.add_to_list_by_name if join else self.mk.remove_from_list_by_name)(p.email, MAPPED)
-        self._event(p, list_scope(MAPPED), join, "marketing", f"{'joined' if join else 'left'} {MAPPED}")
+        if join:
+            self.mk.add_to_list_by_name(p.email, MAPPED)
+        elif how == "unsubscribe":
+            self.mk.contact_unsubscribes_from_list(p.email, MAPPED)
+        else:
+            self.mk.remove_from_list_by_name(p.email, MAPPED)
+        self._event(p, list_scope(MAPPED), join, "marketing",
+                    {"join": "joined", "unsubscribe": "unsubscribed from", "remove": "left"}[how] + f" {MAPPED}")
 
     def edit(self, p: Person, side: str) -> None:
         """An edit that is not about consent."""
@@ -209,7 +220,7 @@ class World:
 
     async def sync(self) -> None:
         self.clock.tick()
-        log_start = self.mk.write_log_end()
+        log_start, ns_log_start = self.mk.write_log_end(), self.ns.write_log_end()
         wire_before = {e: (self.mk.contact(e) or {}).get("wire_status") for e in self.people}
         events: list[ev.Event] = []
         bus = ev.EventBus()
@@ -221,6 +232,7 @@ class World:
         if errors:
             raise Violation(f"sync {self.syncs} failed: {errors[0]}")
         self.check_during(self.mk.write_log(log_start), wire_before)
+        self.check_netsuite_during(self.ns.write_log(ns_log_start))
         self.check_after()
 
     def _fail(self, what: str, p: Person) -> None:
@@ -250,6 +262,41 @@ class World:
                         self._fail(f"{new} written to the platform with no NetSuite opt-out", p)
                 wire[p.email] = new
 
+    def _soft_opt_out_allowed(self, p: Person) -> bool:
+        """A platform opt-out whose switch is on: the only cause of a Soft Opt-Out written to NetSuite."""
+        kinds = {e.what for e in p.events if e.side == "marketing" and not e.opt_in}
+        allowed = ({"unsubscribe", "unsubscribed", "suppress"} if self.settings["unsub_switch"] else set()) | (
+            {"bounce"} if self.settings["bounce_switch"] else set())
+        return bool(kinds & allowed)
+
+    def check_netsuite_during(self, log: list[dict[str, Any]]) -> None:
+        """Every write the engine made to NetSuite in the sync (the NetSuite
+        sandbox's write log), checked at the moment it was made: no campaign
+        subscription ticked and no opt-in status written for a person opted
+        out in that scope; never Confirmed Opt-Out; no opt-out without a cause
+        (an untick needs an opt-out bearing on the list, except where the
+        direction makes NetSuite the list's mirror: bronto_to_netsuite)."""
+        mapped = list_scope(MAPPED)
+        for w in log:
+            p = self.people.get(w["email"])
+            if p is None or w["via"] != "api":
+                continue
+            kind, detail = w["kind"], w["detail"]
+            if kind == "subscribe" and detail == MAPPED and opted_out(p.events, mapped):
+                self._fail(f"campaign subscription {MAPPED} ticked in NetSuite (record {w['record_id']}) "
+                           "while opted out", p)
+            if kind in ("status", "create") and detail in ("1", "3") and opted_out(p.events, GLOBAL):
+                self._fail(f"opt-in status {detail} written to NetSuite (record {w['record_id']}) while opted out", p)
+            if kind in ("status", "create") and detail == "4":
+                self._fail("Confirmed Opt-Out written to NetSuite", p)
+            if kind == "status" and detail == "2" and not self._soft_opt_out_allowed(p):
+                self._fail("Soft Opt-Out written to NetSuite with no platform opt-out (or its switch off)", p)
+            if kind == "unsubscribe" and detail == MAPPED and self.settings["campaign"] != "bronto_to_netsuite" \
+                    and not any(not e.opt_in and e.scope in (GLOBAL, mapped) for e in p.events):
+                self._fail(f"campaign subscription {MAPPED} cleared in NetSuite with no opt-out", p)
+            if kind == "optin_field" and detail == "T" and opted_out(p.events, GLOBAL):
+                self._fail("opt-in field set in NetSuite while opted out", p)
+
     def check_after(self) -> None:
         for p in self.people.values():
             contact = self.mk.contact(p.email)
@@ -265,8 +312,5 @@ class World:
                 if row["s"] == 4 and row["id"] == p.record_id and p.ns_status != 4:
                     self._fail("Confirmed Opt-Out written to NetSuite", p)
                 if row["id"] == p.record_id and row["s"] == 2 and p.ns_status != 2:
-                    kinds = {e.what for e in p.events if e.side == "marketing" and not e.opt_in}
-                    allowed = ({"unsubscribe", "unsubscribed", "suppress"} if self.settings["unsub_switch"] else set()) | (
-                        {"bounce"} if self.settings["bounce_switch"] else set())
-                    if not kinds & allowed:
+                    if not self._soft_opt_out_allowed(p):
                         self._fail("Soft Opt-Out written to NetSuite with no platform opt-out (or its switch off)", p)

@@ -155,6 +155,14 @@ OPERATIONS: list[Operation] = [
     Operation(LISTS, "get-modified-contacts-in-address-book-since-date", "GET",
               "/v2/address-books/{id}/contacts/modified-since/{date}", query=q("withFullData", "select", "skip"),
               responses={200: {"type": "array", "items": V2_CONTACT}}),
+    # LISTS get-unsubscribed-contacts-from-address-book-since-date gives its answer as an open
+    # object with an example; V2 gives the ApiContactSuppression items used here.
+    Operation(V2, "ApiContact_GetUnsubscribedContactsInAddressBook", "GET",
+              "/v2/address-books/{addressBookId}/contacts/unsubscribed-since/{date}", query=q("select", "skip"),
+              responses={200: {"type": "array", "items": {"type": "object", "additionalProperties": False,
+                                                          "properties": {"suppressedContact": V2_CONTACT,
+                                                                         "dateRemoved": {"type": "string"},
+                                                                         "reason": V2_CONTACT_STATUS}}}}),
     Operation(V2, "ApiContact_GetSuppressedContacts", "GET", "/v2/contacts/suppressed-since/{date}",
               query=q("select", "skip"),
               responses={200: {"type": "array", "items": {"type": "object", "additionalProperties": False,

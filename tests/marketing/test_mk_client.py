@@ -259,6 +259,19 @@ async def test_list_changes_since(client, sandbox, clock):
     assert changes == [("b@example.com", True)]
 
 
+async def test_list_unsubscribes_since_come_with_their_time(client, sandbox, clock):
+    vip = await client.find_list("VIP")
+    await client.upsert_contact(ContactWrite(email="a@example.com", lists=[vip.id]))
+    await client.upsert_contact(ContactWrite(email="b@example.com", lists=[vip.id]))
+    sandbox.contact_unsubscribes_from_list("a@example.com", "VIP")  # before t: not reported
+    t = clock.tick(5)
+    sandbox.contact_unsubscribes_from_list("b@example.com", "VIP")
+    got = [x async for x in client.list_unsubscribes_since(vip.id, t)]
+    assert got == [("b@example.com", t)]  # at the platform's time, inclusive of the given second
+    assert "VIP" not in sandbox.contact("b@example.com")["lists"]  # they left the list
+    assert [x async for x in client.list_unsubscribes_since(vip.id, clock.tick(5))] == []
+
+
 # -- insight data ---------------------------------------------------------------------------
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import aclosing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
@@ -49,7 +49,7 @@ from nstui.engine.datasets.ops import (
 from nstui.engine.datasets.planned import planned_contact
 from nstui.engine.datasets.platform_view import PlatformContacts
 from nstui.engine.errors import REMOTE_ERRORS, SafetyStop
-from nstui.engine.rules.consent import GLOBAL, join_refused, list_scope
+from nstui.engine.rules.consent import GLOBAL, join_refused, list_scope, list_unsubscribe_wins
 from nstui.engine.rules.duplicates import Party, link_decision, name_key
 from nstui.engine.rules.emails import normalize_email
 from nstui.engine.rules.merge import NO_SHADOW, merge_field, merge_subscription
@@ -126,6 +126,9 @@ class EntityPass(MarketingSideChanges):
         self.touched: set[int] = set()
         self.settled_before = datetime.min.replace(tzinfo=timezone.utc)
         self.writes_netsuite = any(f.direction in WRITES_NETSUITE for f in self.ds.fields)
+        #: (email, list id) -> the latest unsubscribe from that mapped list the
+        #: platform reported since the last pass (``marketing_changes``).
+        self.list_unsubscribes: dict[tuple[str, int], datetime] = {}
 
     # -- lists -------------------------------------------------------------
 
@@ -681,6 +684,11 @@ class EntityPass(MarketingSideChanges):
             mk_time = (contact.lists.get(list_id) if contact and list_id in contact.lists else None) or (
                 contact.updated if contact else None)
             shadow = shadows.get("sub:" + name)
+            unsubscribed_at = self.list_unsubscribes.get((email, list_id)) if list_id is not None else None
+            unsubscribed = contact is not None and list_unsubscribe_wins(
+                ns_val, mk_val, unsubscribed_at, sub.last_modified if sub else None, self.skew)
+            if unsubscribed:
+                shadow = True  # as a pass between the join and the unsubscribe would have left it
             d = merge_subscription(m.direction, ns_val, mk_val, shadow=shadow,
                                    ns_time=sub.last_modified if sub else rec.time, mk_time=mk_time, skew=self.skew,
                                    mk_exists=contact is not None)
@@ -688,6 +696,14 @@ class EntityPass(MarketingSideChanges):
             scope = list_scope(m.list)
             said = dict(netsuite=("ticked" if ns_val else "unticked"),
                         marketing=("on the list" if mk_val else "not on the list") if contact else "no contact")
+            if unsubscribed and unsubscribed_at is not None:
+                said["marketing"] = f"unsubscribed from the list at {unsubscribed_at:%Y-%m-%d %H:%M:%S} UTC"
+                if d.to_netsuite:
+                    d = replace(d, reason=f"unsubscribed from {m.list} after NetSuite's tick: {d.reason}")
+                elif not d.to_marketing:
+                    out.consent.append(RecordConsent(
+                        ctx.run_id, email, ctx.dataset, scope, **said, written="nothing",
+                        rule=f"not re-added: unsubscribed from {m.list} after NetSuite's tick (NetSuite is not told)"))
             if opted_out and self.optins.global_status.remove_opt_outs_from_lists:
                 # The opt-out governs the lists (reconcile_status removes them).
                 # The list's synced state is "not on it", so when they opt back

@@ -52,6 +52,7 @@ class MarketingSideChanges:
     optins_on: bool
     writes_netsuite: bool
     lists: dict[str, int]
+    list_unsubscribes: dict[tuple[str, int], datetime]
 
     if TYPE_CHECKING:
         def entity_list(self, stage: str | None) -> str: ...
@@ -99,8 +100,30 @@ class MarketingSideChanges:
             if not self.is_echo(contact, self.state.shadows(contact.email)):
                 touched.add(link.party.record_id)
         await self.opt_outs_without_record(unmatched)
+        touched |= await self.mapped_list_unsubscribes(since)
         if self.writes_netsuite:
             await self.entity_list_joins(since)
+        return touched
+
+    async def mapped_list_unsubscribes(self, since: datetime) -> set[int]:
+        """Unsubscribes from the mapped lists since ``since``, each with the
+        platform's time: a NetSuite tick older than one never re-adds the
+        contact, even when they joined and unsubscribed between two passes."""
+        touched: set[int] = set()
+        if not self.optins_on:
+            return touched
+        for list_name in dict.fromkeys(m.list for m in self.optins.campaign_subscriptions):
+            list_id = self.lists.get(list_name)
+            if list_id is None or list_id < 0:
+                continue
+            async for email, when in self.mk.list_unsubscribes_since(list_id, since):
+                link = self.state.link_by_email(email)
+                if link is None or link.party.record_type != self.record_type:
+                    continue
+                key = (email, list_id)
+                if key not in self.list_unsubscribes or self.list_unsubscribes[key] < when:
+                    self.list_unsubscribes[key] = when
+                touched.add(link.party.record_id)
         return touched
 
     def is_echo(self, contact: MarketingContact, shadows: dict[str, Any]) -> bool:

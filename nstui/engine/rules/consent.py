@@ -15,7 +15,7 @@ list join, from what the pass knows and has decided.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Iterable, Literal
 
 from nstui.engine.rules.status import NS_OPTED_OUT, SOFT_OPT_OUT, MarketingState, StatusDecision
@@ -80,3 +80,17 @@ def join_refused(ns_status: int | None, mk: MarketingState | None, d: StatusDeci
     if final_ns in NS_OPTED_OUT:
         return "NetSuite says " + ("Soft Opt-Out" if final_ns == SOFT_OPT_OUT else "Confirmed Opt-Out")
     return None
+
+
+def list_unsubscribe_wins(ns_ticked: bool, on_list: bool, unsubscribed_at: datetime | None,
+                          ticked_at: datetime | None, skew: timedelta) -> bool:
+    """True when an unsubscribe from the list the platform reported since the
+    last pass (with its own time) is the latest event of that list: the
+    contact is not on it now and NetSuite's tick is not clearly later (a tie
+    within the skew goes to the opt-out; a tick of unknown time is older).
+    The pass then treats the list as left since it was synced, even when a
+    join before the unsubscribe left no trace in what it reads (the contact
+    joined and unsubscribed between two passes)."""
+    if unsubscribed_at is None or on_list or not ns_ticked:
+        return False
+    return ticked_at is None or ticked_at - unsubscribed_at <= skew
