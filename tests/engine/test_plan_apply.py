@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sqlite3
 import stat
 import subprocess
@@ -66,6 +67,12 @@ def state(cfg_path: Path) -> dict[str, Any]:
             "digests": sorted(db.execute("SELECT dataset, key, digest FROM record_shadow WHERE key NOT LIKE 'ns:%'")),
             "pending": sorted(db.execute("SELECT dataset, record_id FROM pending")),
             "refused": sorted(db.execute("SELECT dataset, key, fingerprint FROM refused")),
+            # `nstui why`: by which run, what each side said (platform times
+            # differ between worlds), the rule, what was written
+            "consent": sorted((run, email, scope, ns, re.sub(r" at [0-9-]+ [0-9:]+ UTC", "", mk), rule, written)
+                              for run, email, scope, ns, mk, rule, written in db.execute(
+                                  "SELECT run_id, email, scope, netsuite, marketing, rule, written "
+                                  "FROM consent_history")),
         }
     finally:
         db.close()

@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from nstui.engine import events as ev
 from nstui.engine.datasets.base import PassContext, Plan
-from nstui.engine.datasets.ops import ListAdd, ListRemove, SaveLink, Step, Upsert
+from nstui.engine.datasets.ops import ListAdd, ListRemove, RecordConsent, SaveLink, Step, Upsert
 from nstui.engine.datasets.platform_view import PlatformContacts
 from nstui.engine.lock import RunLock
-from nstui.engine.plans.file import PlanFile
+from nstui.engine.plans.file import Batch, PlanFile
 from nstui.engine.plans.observe import ENTITIES, concerned, observe
 from nstui.engine.plans.record import made_for
 from nstui.engine.state import StateStore, parse_iso
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 #: Records named in a refusal; the rest are counted.
 NAMED = 3
+CONSENT_FIELDS = ("email", "dataset", "scope", "netsuite", "marketing", "rule", "written")
 
 
 class PlanRefused(Exception):
@@ -149,7 +150,11 @@ class ApplyPass:
             await ctx.conn.marketing.ensure_collection(one.collection, scope=one.scope)
         failed: set[int] = set()
         written: set[int] = set()  # NetSuite records our writes changed
-        for batch in self.plan.batches(ctx.dataset):
+        for batch in self.plan.items(ctx.dataset):
+            if not isinstance(batch, Batch):  # consent rows recorded beside the plans: committed with the next
+                for row in batch:
+                    ctx.state.add_consent(ctx.run_id, **{k: str(row.get(k, "")) for k in CONSENT_FIELDS})
+                continue
             plan = Plan(ctx)
             plan.steps = [self.resolve(s) for s in batch.steps]
             plan.after = [self.resolve(s) for s in batch.after]
@@ -182,8 +187,8 @@ class ApplyPass:
 
     def resolve(self, step: Step) -> Step:
         """The step with the ids a dry run could not know: lists it planned to
-        create, and contacts it planned to create (no id yet: the read-back
-        after the write links them)."""
+        create, contacts it planned to create (no id yet: the read-back after
+        the write links them), this run's id in the consent history."""
         op = step.op
         if isinstance(op, Upsert) and op.write.lists:
             op = dataclasses.replace(op, write=dataclasses.replace(
@@ -193,10 +198,15 @@ class ApplyPass:
         elif isinstance(op, ListRemove):
             op = dataclasses.replace(op, list_id=self.lists.get(op.list_id, op.list_id),
                                      contact_id=op.contact_id if (op.contact_id or 0) > 0 else None)
-        commit = tuple(dataclasses.replace(c, contact_id=None)
-                       if isinstance(c, SaveLink) and c.contact_id is not None and c.contact_id < 0 else c
-                       for c in step.commit)
+        commit = tuple(self.resolve_change(c) for c in step.commit)
         return dataclasses.replace(step, op=op, commit=commit)
+
+    def resolve_change(self, change: Any) -> Any:
+        if isinstance(change, SaveLink) and change.contact_id is not None and change.contact_id < 0:
+            return dataclasses.replace(change, contact_id=None)
+        if isinstance(change, RecordConsent):
+            return dataclasses.replace(change, run_id=self.ctx.run_id)  # written by this run, not the dry one
+        return change
 
     async def read_back(self, plan: Plan, started: Any) -> None:
         """What the platform made of the contacts written is their shadow,

@@ -10,6 +10,9 @@ of any size is written and read a line at a time.
    is reported as and the state it leaves (``ops.py``); then the digests of
    the records it concerns as read from NetSuite (by record id) and from the
    platform (by email) when it was made;
+   ``{"consent": dataset, "rows": [...]}`` consent history the pass
+   recorded beside its plans (an opt-out read from the platform), before the
+   plan that followed it;
 3. ``{"state": dataset, "digests" | "pending": [...]}`` the bookkeeping a
    pass leaves for the records it read (which rows are settled, which are
    read again);
@@ -177,6 +180,10 @@ class PlanFile:
             if "batch" in obj:
                 batch = self._batch(number, obj)
                 self.operations += sum(1 for s in batch.steps if s.op is not None)
+            elif "consent" in obj:
+                for row in obj["rows"]:
+                    if not isinstance(row, dict) or not isinstance(row.get("email"), str):
+                        raise ValueError(f"not a consent row: {row!r}")
             elif "state" in obj:
                 for key in ("digests", "pending"):
                     for pair in obj.get(key, ()):
@@ -209,9 +216,17 @@ class PlanFile:
                 yield number, obj
 
     def batches(self, dataset: str | None = None) -> Iterator[Batch]:
+        for item in self.items(dataset):
+            if isinstance(item, Batch):
+                yield item
+
+    def items(self, dataset: str | None = None) -> Iterator[Batch | list[dict[str, Any]]]:
+        """A data set's plans and, between them, the consent rows recorded beside them, in order."""
         for number, obj in self._again():
             if "batch" in obj and (dataset is None or obj["dataset"] == dataset):
                 yield self._batch(number, obj)
+            elif "consent" in obj and (dataset is None or obj["consent"] == dataset):
+                yield list(obj["rows"])
 
     def state_lines(self, dataset: str) -> Iterator[dict[str, Any]]:
         for _number, obj in self._again():

@@ -1,20 +1,23 @@
 """What a dry run saves with ``--plan-out``: every plan it carries out, in
 order, with the digests of the records each concerns (read from both sides
 as the plan is made), and per data set the bookkeeping its pass leaves in
-the state (watermarks, which rows are settled or read again), taken from the
-dry run's own state transaction before it is rolled back."""
+the state (watermarks, which rows are settled or read again, the consent
+history it records beside its plans: an opt-out read from the platform),
+taken from the dry run's own state transaction before it is rolled back."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import sqlite3
+from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
 from nstui import __version__
 from nstui.config import ConfigFile
+from nstui.engine.datasets.ops import RecordConsent
 from nstui.engine.plans.file import PlanWriter
 from nstui.engine.plans.observe import concerned, observe
 from nstui.engine.state import iso
@@ -54,10 +57,18 @@ class PlanRecorder:
             "created": iso(datetime.now(timezone.utc)), "nstui": __version__, **made_for(cfg)})
         self.batches = 0
         self.operations = 0
+        #: The consent history rows of this run seen so far, and those the
+        #: last plan's steps leave (the others were recorded beside the plans).
+        self._consent_seen = 0
+        self._consent_expected: Counter[tuple[str, ...]] = Counter()
 
     async def batch(self, plan: Plan) -> None:
         ctx = plan.ctx
         steps = [*plan.steps, *plan.after]
+        self._consent_beside(ctx)
+        self._consent_expected = Counter(
+            _consent_key(c.email, c.dataset, c.scope, c.netsuite, c.marketing, c.rule, c.written)
+            for s in steps for c in s.commit if isinstance(c, RecordConsent))
         ids, emails = concerned(ctx.dataset, steps)
         netsuite, marketing = await observe(ctx, ids, emails)
         self.batches += 1
@@ -72,6 +83,8 @@ class PlanRecorder:
         """The pass of ``ctx.dataset`` ended: what it left in the (dry) state
         beyond its plans, compared with the state file as committed."""
         name = ctx.dataset
+        self._consent_beside(ctx)
+        self._consent_expected = Counter()
         dry = ctx.state.db
         base = sqlite3.connect(f"{ctx.state.path.resolve().as_uri()}?mode=ro", uri=True)
         try:
@@ -96,6 +109,25 @@ class PlanRecorder:
             "lists": dict(getattr(one, "lists", {}) or {}),
         })
 
+    def _consent_beside(self, ctx: PassContext) -> None:
+        """Consent history rows the pass recorded since the last plan that no
+        step of that plan left: saved in their place, for ``apply`` to add."""
+        rows = ctx.state.db.execute(
+            "SELECT id, email, dataset, scope, netsuite, marketing, rule, written FROM consent_history "
+            "WHERE run_id = ? AND id > ? ORDER BY id", (ctx.run_id, self._consent_seen)).fetchall()
+        beside = []
+        for row in rows:
+            self._consent_seen = max(self._consent_seen, int(row["id"]))
+            key = _consent_key(*(row[k] for k in ("email", "dataset", "scope", "netsuite", "marketing", "rule",
+                                                  "written")))
+            if self._consent_expected[key] > 0:
+                self._consent_expected[key] -= 1
+            else:
+                beside.append(dict(zip(("email", "dataset", "scope", "netsuite", "marketing", "rule", "written"),
+                                       key)))
+        if beside:
+            self.writer.write({"consent": ctx.dataset, "rows": beside})
+
     def _chunks(self, name: str, kind: str, pairs: Iterator[tuple[Any, Any]]) -> None:
         chunk: list[list[Any]] = []
         for key, value in pairs:
@@ -111,6 +143,10 @@ class PlanRecorder:
 
     def abort(self) -> None:
         self.writer.abort()
+
+
+def _consent_key(*values: Any) -> tuple[str, ...]:
+    return tuple(str(v) for v in values)
 
 
 def _iso(dt: datetime | None) -> str | None:
