@@ -17,16 +17,15 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Awaitable, Callable
 
+from nstui.account_facts import BOOLEAN_MARKETING_TYPES, AccountReader
 from nstui.config import ADDRESS_FIELDS, Config
 from nstui.engine.datasets.netsuite_fields import STAGE_LISTS
 from nstui.marketing.client import RESERVED_LIST_NAMES, MarketingClient
 from nstui.netsuite.client import NetSuiteClient
-from nstui.netsuite.suiteql import column, parse_ts, quote, ts
+from nstui.netsuite.suiteql import column, parse_ts, ts
 from nstui.sanitize import clean
 
 ENTITY_TABLES = {"customers": "customer", "contacts": "contact"}
-#: Fields the engine reads itself; a mapping of one is still checked like any other.
-BOOLEAN_MARKETING_TYPES = {"boolean", "string"}  # seed 003: yes/no, or text holding True/False
 
 
 @dataclass
@@ -62,6 +61,8 @@ class Doctor:
         self.model = model
         self.ns = netsuite
         self.mk = marketing
+        #: What the accounts have (the console's pickers read it too).
+        self.reader = AccountReader(netsuite, marketing)
         self.checks: list[Check] = []
 
     async def _run(self, side: str, name: str, step: Step) -> bool:
@@ -208,19 +209,19 @@ class Doctor:
 
     async def _price_level(self) -> str:
         name = self.model.datasets.items.price_level
-        rows = await self._one_page(f"SELECT id, name FROM pricelevel WHERE name = {quote(name)}", 5)
-        if not rows:
+        levels = await self.reader.price_levels()
+        if name not in levels:
             raise Problem(f"no price level named {name!r}",
                           "set [datasets.items] price_level to a name under Setup > Accounting > Price Levels")
-        return f"price level {name!r} is id {rows[0]['id']}"
+        return f"price level {name!r} is id {levels[name]}"
 
     async def _currency(self) -> str:
         code = self.model.datasets.items.currency
-        rows = await self._one_page(f"SELECT id, symbol FROM currency WHERE symbol = {quote(code)}", 5)
-        if not rows:
+        currencies = await self.reader.currencies()
+        if code not in currencies:
             raise Problem(f"no currency {code}", "set [datasets.items] currency to the ISO code of a currency "
                                                  "under Lists > Accounting > Currencies")
-        return f"currency {code} is id {rows[0]['id']}"
+        return f"currency {code} is id {currencies[code]}"
 
     async def _subsidiary(self) -> str:
         configured = self.model.netsuite.subsidiary
@@ -265,8 +266,7 @@ class Doctor:
 
     async def _marketing_fields(self) -> dict[str, str]:
         if not hasattr(self, "_fields_cache"):
-            assert self.mk is not None
-            self._fields_cache = {k.upper(): v for k, v in (await self.mk.data_fields()).items()}
+            self._fields_cache = {k.upper(): v for k, v in (await self.reader.data_fields()).items()}
         return self._fields_cache
 
     async def marketing_checks(self) -> None:
@@ -316,7 +316,7 @@ class Doctor:
         if reserved:
             raise Problem(f"{', '.join(map(repr, reserved))} is a list name Dotdigital keeps for itself",
                           "choose another list name in the configuration")
-        existing = {lst.name for lst in await self.mk.list_lists()}
+        existing = set(await self.reader.lists())
         missing = [n for n in dict.fromkeys(names) if n not in existing]
         if missing:
             return f"{len(existing)} lists; the first sync creates the {len(missing)} missing"

@@ -57,7 +57,7 @@ MAX_QUERY_ROWS = 100_000
 MAX_IN_LIST = 1000
 
 _RECORD_TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-Kind = Literal["suiteql", "record.get", "record.create", "record.patch", "record.delete"]
+Kind = Literal["suiteql", "record.get", "record.create", "record.patch", "record.delete", "metadata"]
 #: A ``ts()`` value as SuiteQL returns it: local time of the user's time zone, no offset.
 _TS_VALUE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$")
 #: A timestamp literal written by ``quote``: UTC, to be moved into the user's time zone.
@@ -412,6 +412,21 @@ class NetSuiteClient:
         if not isinstance(items, list):
             raise self._malformed(f"GET {record_type}/{record_id}/{name}", "'items' is not a list")
         return [i for i in items if isinstance(i, dict)]
+
+    async def record_metadata(self, record_type: str) -> dict[str, Any]:
+        """The JSON Schema of a record type from the metadata catalog: its
+        ``properties``, one per field ("Working with JSON Schema Metadata",
+        https://docs.oracle.com/en/cloud/saas/netsuite/ns-online-help/section_1545129726.html).
+        The catalog is per user: it shows the custom fields of this account
+        that the integration role may see."""
+        path = f"{RECORD_PATH}/metadata-catalog/{self._record_path(record_type).rsplit('/', 1)[1]}"
+        what = f"GET metadata-catalog/{record_type}"
+        response = await self._send("metadata", "GET", path, what=what,
+                                    headers={"Accept": "application/schema+json"})
+        properties = self._json(response, what).get("properties")
+        if not isinstance(properties, dict):
+            raise self._malformed(what, "'properties' is not an object")
+        return {str(k): v for k, v in properties.items() if isinstance(v, dict)}
 
     async def delete_record(self, record_type: str, record_id: int | str) -> None:
         await self._send("record.delete", "DELETE", self._record_path(record_type, record_id),

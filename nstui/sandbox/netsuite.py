@@ -31,6 +31,7 @@ from starlette.routing import Route
 from nstui.config import SandboxConfig
 from nstui.credentials import NetSuiteCredentials
 from nstui.files import private_file
+from nstui.sandbox import netsuite_metadata
 from nstui.sandbox.faults import Faults, spoil
 from nstui.sandbox.netsuite_data import (
     KEYS,
@@ -135,6 +136,9 @@ class NetSuiteSandbox:
         self.records = Records(self.db, self._now, oneworld=oneworld)
         self.app = Starlette(routes=[
             Route("/services/rest/query/v1/suiteql", self._gate("suiteql", self._suiteql), methods=["POST"]),
+            Route("/services/rest/record/v1/metadata-catalog", self._gate("metadata", self._catalog), methods=["GET"]),
+            Route("/services/rest/record/v1/metadata-catalog/{rtype}", self._gate("metadata", self._metadata),
+                  methods=["GET"]),
             Route("/services/rest/record/v1/{rtype}", self._gate("record.create", self._create), methods=["POST"]),
             Route("/services/rest/record/v1/{rtype}/{rid}", self._gate("record", self._record),
                   methods=["GET", "PATCH", "DELETE", "PUT", "POST"]),
@@ -526,6 +530,21 @@ class NetSuiteSandbox:
         body = self.records.sublist(request.path_params["rtype"], rid, request.path_params["sublist"],
                                     base=self._base(request))
         return JSONResponse(body, media_type="application/vnd.oracle.resource+json; type=collection")
+
+    async def _catalog(self, request: Request) -> Response:
+        return JSONResponse(netsuite_metadata.catalog(self._base(request)))
+
+    async def _metadata(self, request: Request) -> Response:
+        # JSON Schema only: OpenAPI 3.0 (swagger+json) describes URLs and
+        # methods the sandbox has no use for.
+        if "application/schema+json" not in request.headers.get("accept", ""):
+            return error_response(400, "INVALID_HEADER", "This sandbox serves record metadata as JSON Schema: "
+                                                         "send Accept: application/schema+json.")
+        schema = netsuite_metadata.record_schema(request.path_params["rtype"])
+        if schema is None:
+            return error_response(404, "NONEXISTENT_PATH", f"No record type {request.path_params['rtype']!r} "
+                                  f"in this sandbox's metadata catalog ({', '.join(netsuite_metadata.RECORD_TABLES)}).")
+        return JSONResponse(schema, media_type="application/schema+json")
 
     async def _unknown(self, request: Request) -> Response:
         return error_response(404, "NONEXISTENT_PATH", f"No REST resource at {request.url.path}.")

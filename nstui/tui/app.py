@@ -18,6 +18,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from nstui.account_facts import Facts
 from nstui.engine import events as ev
 from nstui.keys import key
 from nstui.tui.event_store import EventStore
@@ -84,6 +85,8 @@ class NstuiApp(App[int]):
         self._requested_theme = theme
         self._subscriptions: list[str] = []
         self._lists: list[str] = []
+        #: What the connected accounts have (the pickers' values); None until read.
+        self.facts: Facts | None = None
         self._cancel: threading.Event | None = None
         self._sync_worker: Worker[ev.RunSummary | None] | None = None
         self._sync_process: SyncProcess | None = None
@@ -175,7 +178,7 @@ class NstuiApp(App[int]):
     # -- remote data for the pickers ----------------------------------------------------
 
     def ensure_remote(self) -> None:
-        if not self._subscriptions or not self._lists:
+        if self.facts is None or self.facts.problems:
             self.run_worker(self._load_remote(), group="remote", exclusive=True, exit_on_error=False)
 
     async def sandboxes_ready(self) -> None:
@@ -191,18 +194,28 @@ class NstuiApp(App[int]):
             open_sandboxes(self.session.cfg).close()
 
     async def _load_remote(self) -> None:
-        from nstui.connections import open_connections
+        from nstui.account_facts import read_facts
 
         try:
             await self.sandboxes_ready()
-            async with open_connections(self.session.cfg) as conn:
-                subs = await conn.netsuite.list_campaign_subscriptions()
-                lists = await conn.marketing.list_lists()
+            # On a thread with its own event loop, like a sync: the embedded
+            # sandboxes answer there, never between two of the admin's keys.
+            facts = await asyncio.to_thread(asyncio.run, read_facts(self.session.cfg))
         except Exception as e:  # noqa: BLE001 (shown, never a crash: the admin can still edit by hand)
-            self.notify(f"Could not read the remote systems: {e}", severity="warning", timeout=8)
-            return
-        self._subscriptions = [s.name for s in subs if not s.inactive]
-        self._lists = sorted(lst.name for lst in lists)
+            facts = Facts(problems={"netsuite": str(e), "marketing": str(e)})
+        self.facts = facts
+        if facts.netsuite is not None:
+            self._subscriptions = list(facts.netsuite.subscriptions)
+        if facts.marketing is not None:
+            self._lists = list(facts.marketing.lists)
+        for side, problem in facts.problems.items():
+            name = "NetSuite" if side == "netsuite" else "the marketing platform"
+            self.notify(f"Could not read {name}: {problem}. Names typed for it are not checked.",
+                        severity="warning", timeout=8)
+        for screen in self.screen_stack:
+            changed = getattr(screen, "facts_changed", None)
+            if changed is not None:
+                changed()
 
     def subscription_names(self) -> list[str]:
         mapped = [m.netsuite_subscription for m in self.session.model.optins.campaign_subscriptions]

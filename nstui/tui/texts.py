@@ -57,7 +57,7 @@ GUIDANCE = {
     "add_opt_ins_to_lists": "Contacts with a NetSuite opt-in status are added to these lists.",
     "remove_opt_outs_from_lists": "Contacts with a NetSuite opt-out status are removed from the mapped lists.",
     "source": "Use a field when opt-in/out is kept in a custom checkbox instead of the subscriptions.",
-    "source_field": "The checkbox (checked = opted in), or a list field holding the status id; enter applies.",
+    "source_field": "The custom checkbox (checked = opted in) or list field (the status id) NetSuite has.",
     "datasets": "Opt-in status is synced only for the entities chosen here.",
     "create_missing_contact": "An opt-out of an email NetSuite does not have creates a contact with Soft Opt-Out.",
 }

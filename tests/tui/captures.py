@@ -17,9 +17,9 @@ from pathlib import Path
 from tests.tui.test_snapshots import CASES, app_for, settle
 
 
-async def capture(keys: list[str]) -> str:
+async def capture(keys: list[str], name: str = "") -> str:
     with tempfile.TemporaryDirectory() as tmp:
-        app = app_for(Path(tmp), "nstui-dark")
+        app = app_for(Path(tmp), "nstui-dark", name)
         async with app.run_test(size=(80, 24)) as pilot:
             await settle(pilot)
             await pilot.press(*keys)
@@ -35,7 +35,7 @@ def main() -> None:
     for name, keys in CASES:
         if not wanted or name in wanted:
             print(f"== {name} ({' '.join(keys) or 'start'})")
-            print(asyncio.run(capture(keys)))
+            print(asyncio.run(capture(keys, name)))
 
 
 if __name__ == "__main__":

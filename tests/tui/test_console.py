@@ -190,7 +190,8 @@ async def test_opt_in_source_and_entities_of_seed_003(config_path):
         await pick(pilot, "A f")                         # refused: no field named yet
         assert app.session.model.optins.source == "subscriptions" and not app.session.dirty
         assert app.screen.query_one("#optins-source").value == "subscriptions"
-        await pilot.press("tab", *list("custentity_marketing_optin"), "enter")
+        await pilot.press("tab")
+        await pick(pilot, "cu")                          # the opt-in fields NetSuite has
         await pilot.press("shift+tab")
         await pick(pilot, "A f")                         # now allowed
         await pilot.press("tab", "tab")                  # Sync for Customers
@@ -303,9 +304,11 @@ async def test_data_set_settings_of_seed_003_edited_and_saved(config_path):
             await pilot.press(*list(text), "enter")
             await pilot.pause()
 
-        await type_into("#items-currency", "gbp")
-        assert app.screen.query_one("#items-currency").value == "USD" and not app.session.dirty
-        await type_into("#items-currency", "GBP")
+        app.screen.query_one("#items-currency").focus()
+        await pick(pilot, "Ty")                          # a code typed, not one NetSuite has: refused
+        await pilot.press(*"gbp", "enter", "escape")
+        assert app.screen.query_one("#items-currency").current == "USD" and not app.session.dirty
+        await pick(pilot, "GB")                          # NetSuite's currencies
         await type_into("#orders-custom_fields", "custbody_gift, custbody_channel")
         await type_into("#orders-link_field", "custbody_alt_email")
         await pilot.press("ctrl+s")
@@ -325,38 +328,43 @@ async def test_field_mappings_added_refused_and_deleted(config_path):
         before = [f.netsuite for f in app.session.model.datasets.customers.fields]
         await pilot.press("a")
         await pilot.pause()
-        await pilot.press(*list("custentity_tier"), "tab", *list("TIER"), "ctrl+o")
+        await pick(pilot, "mobi")                        # NetSuite's fields of a customer
+        await pilot.press("tab")
+        await pick(pilot, "GEN")                         # the platform's data fields
+        await pilot.press("ctrl+o")
         await pilot.pause()
         fields = app.session.model.datasets.customers.fields
-        assert [f.netsuite for f in fields] == [*before, "custentity_tier"] and fields[-1].marketing == "TIER"
+        assert [f.netsuite for f in fields] == [*before, "mobilephone"] and fields[-1].marketing == "GENDER"
         await pilot.press("d", "y")                      # the new row is selected: deleted, confirmed
         await pilot.pause()
         assert [f.netsuite for f in app.session.model.datasets.customers.fields] == before
         await pilot.press("a")
         await pilot.pause()
-        await pilot.press(*list("altphone"), "tab", *list("ALTPHONE"), "ctrl+o")
+        await pick(pilot, "entityi")
+        await pilot.press("tab")
+        await pick(pilot, "FULL")
+        await pilot.press("ctrl+o")
         await pilot.pause()
 
         items_before = list(app.session.model.datasets.items.fields)
         await pilot.press("s", "s")                      # items
         await pilot.press("a")
         await pilot.pause()
-        await pilot.press(*list("custitem_colors"), "tab", *list("COLORS"), "tab", "tab")
-        await pick(pilot, "mul")                         # a multiple-select field
-        await pilot.press("ctrl+o")
+        await pick(pilot, "custi")                       # a multiple-select field (its kind comes with it)
+        await pilot.press("tab", *list("COLORS"), "ctrl+o")
         await pilot.pause()
         assert app.session.model.datasets.items.fields == items_before   # seed 003: refused...
         modal = app.screen                               # ...in place: the form stays open, as typed
         assert type(modal).__name__ == "FieldMappingModal"
         problem = str(modal.query_one("#problem").content)
         assert "multi-select" in problem and "\n" not in problem.strip()
-        assert modal.query_one("#netsuite").value == "custitem_colors"
+        assert modal.query_one("#netsuite").current == "custitem_colors"
         await pilot.press("escape")
         await pilot.pause()
         await pilot.press("ctrl+s")
         await pilot.pause()
     saved = ConfigFile.load(config_path).model.datasets.customers.fields
-    assert [f.netsuite for f in saved] == [*before, "altphone"]
+    assert [f.netsuite for f in saved] == [*before, "entityid"]
     assert "# " in config_path.read_text()               # the comments are still there
 
 

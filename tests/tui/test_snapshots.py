@@ -29,12 +29,18 @@ CASES = [
     ("1-direction-for-row", ["c"]),
     ("2-global-subscription-status", ["2"]),
     ("2-why-modal", ["2", "w"]),
+    ("2-opt-in-field-picker", ["2", *["tab"] * 10, "enter"]),
     ("3-direction-choices", ["3"]),
     ("4-sync-log", ["4"]),
     ("4-event-detail", ["4", "enter"]),
     ("5-connection", ["5"]),
     ("5-field-mappings", ["5", "f"]),
     ("5-field-mapping-modal", ["5", "f", "a"]),
+    ("5-field-mapping-netsuite-fields", ["5", "f", "a", "enter"]),
+    ("5-field-mapping-refused-type", ["5", "f", "a", "enter", "c", "u", "s", "t", "enter", "tab", "enter", "G", "E",
+                                      "enter", "tab", "tab", "enter", "t", "e", "enter", "ctrl+o"]),
+    ("5-field-mapping-netsuite-down", ["5", "f", "a"]),
+    ("5-price-level-picker", ["5", *["tab"] * 12, "enter"]),
     ("help", ["question_mark"]),
     ("quit-with-unsaved-edits", ["d", "y", "q"]),
 ]
@@ -56,9 +62,12 @@ def events() -> list[ev.Event]:
     ]
 
 
-def app_for(tmp_path: Path, theme: str) -> NstuiApp:
+def app_for(tmp_path: Path, theme: str, name: str = "") -> NstuiApp:
     path = tmp_path / "nstui.toml"
     text = (ROOT / "sample_config.toml").read_text().replace("records = 2000", "records = 40")
+    if name.endswith("netsuite-down"):  # nothing listens on port 9 (discard): NetSuite cannot be read
+        text = text.replace("[netsuite]\n", '[netsuite]\nbase_url = "http://127.0.0.1:9"\n', 1)
+        text = text.replace("max_retries = ", "max_retries = 0  # ", 1)
     path.write_text(text.replace('theme = "nstui-dark"', f'theme = "{theme}"'))
     return NstuiApp(path)
 
@@ -83,7 +92,7 @@ async def settle(pilot) -> None:
 @pytest.mark.parametrize("theme", ["nstui-dark", "nstui-light"])
 @pytest.mark.parametrize("name, keys", CASES, ids=[c[0] for c in CASES])
 def test_snapshot(snap_compare, tmp_path, theme, name, keys):
-    assert snap_compare(app_for(tmp_path, theme), press=keys, terminal_size=(80, 24), run_before=settle)
+    assert snap_compare(app_for(tmp_path, theme, name), press=keys, terminal_size=(80, 24), run_before=settle)
 
 
 def test_sample_names_its_theme():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from rich.style import Style
 from textual.notifications import SeverityLevel
@@ -51,6 +51,11 @@ class BaseScreen(Screen[None]):
             self.notify(done, timeout=3)
         return None
 
+    def account_facts(self, side: str) -> tuple[Any, str]:
+        """What one connected account has (``netsuite``: NetSuiteFacts,
+        ``marketing``: MarketingFacts), or None and why not."""
+        return account_facts(self.nstui, side)
+
     def tone(self, name: str) -> Style:
         """The theme's text colour for ``name`` (success, warning, error, muted):
         fixed colour names ("yellow") read at 2:1 on a light background."""
@@ -63,3 +68,14 @@ class BaseScreen(Screen[None]):
         # Compact, and no palette entry: the screen's keys, the screens, help, save
         # and quit fit at 80 columns (`?` tells of ctrl+p).
         return Footer(compact=True, show_command_palette=False)
+
+
+def account_facts(app: "NstuiApp", side: str) -> tuple[Any, str]:
+    name = "NetSuite" if side == "netsuite" else "the marketing platform"
+    facts = app.facts
+    if facts is None:
+        return None, f"reading {name}..."
+    got = facts.netsuite if side == "netsuite" else facts.marketing
+    if got is None:
+        return None, f"unchecked: {name} could not be read"
+    return got, ""

@@ -14,10 +14,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
+from nstui.account_facts import currency_problem, price_level_problem
 from nstui.config import DATASETS, format_duration
 from nstui.credentials import env_status
 from nstui.keys import key
 from nstui.tui.screens.base import BaseScreen
+from nstui.tui.widgets.account_choice import AccountChoice
 from nstui.tui.widgets.checks import YesNo
 from nstui.tui.widgets.inputs import FieldInput
 from nstui.tui.widgets.pickers import Picker
@@ -56,8 +58,10 @@ class ConnectionScreen(BaseScreen):
                                                          compact=True))
                     yield field("Names must match", YesNo(value=ds.names_must_match, id=f"{name}-names_must_match"))  # type: ignore[attr-defined]
                 if name == "items":
-                    yield field("Price level", FieldInput(ds.price_level, id="items-price_level", compact=True))  # type: ignore[attr-defined]
-                    yield field("Currency", FieldInput(ds.currency, id="items-currency", compact=True))  # type: ignore[attr-defined]
+                    yield field("Price level", AccountChoice(ds.price_level, id="items-price_level",  # type: ignore[attr-defined]
+                                                             prompt="Pick a price level"))
+                    yield field("Currency", AccountChoice(ds.currency, id="items-currency",  # type: ignore[attr-defined]
+                                                          prompt="Pick a currency"))
                     yield field("Fallback product URL", FieldInput(ds.fallback_product_url or "",  # type: ignore[attr-defined]
                                                               id="items-fallback_product_url", compact=True))
                     yield field("Fallback image URL", FieldInput(ds.fallback_image_url or "",  # type: ignore[attr-defined]
@@ -70,6 +74,40 @@ class ConnectionScreen(BaseScreen):
             yield Static("Inputs are applied with enter; an invalid value is refused with the reason.",
                          classes="hint")
         yield self.footer()
+
+    def on_mount(self) -> None:
+        self.facts_changed()
+
+    def on_screen_resume(self) -> None:
+        self.facts_changed()
+
+    def facts_changed(self) -> None:
+        """Offer the price levels and currencies NetSuite has (read after the first paint)."""
+        netsuite, why = self.account_facts("netsuite")
+        for name, values in (("price_level", netsuite and netsuite.price_levels),
+                             ("currency", netsuite and netsuite.currencies)):
+            choice = self.query_one(f"#items-{name}", AccountChoice)
+            choice.set_choices(None if netsuite is None else [(v, v) for v in values], why)
+
+    @on(AccountChoice.Chosen)
+    def _chosen(self, event: AccountChoice.Chosen) -> None:
+        """A price level or currency NetSuite does not have is refused here
+        (the catalog would lose every item for want of a price)."""
+        key = (event.choice.id or "").partition("-")[2]
+        netsuite, why = self.account_facts("netsuite")
+        problem = None
+        if netsuite is not None:
+            problem = (price_level_problem if key == "price_level" else currency_problem)(event.value, netsuite)
+        if problem is None and self._value("items", key) != event.value:
+            done = f"items.{key} set{f' ({why})' if why else ''}"
+            problem = self.try_edit(lambda model: setattr(model.datasets.items, key, event.value), done)
+        if problem:
+            event.choice.refuse(problem)
+            self.notify(problem, title="Not allowed", severity="error", timeout=8)
+            return
+        event.choice.accept(event.value)
+        if why:
+            event.choice.note(why)
 
     def connections_text(self) -> Text:
         m = self.nstui.session.model

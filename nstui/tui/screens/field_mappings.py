@@ -48,15 +48,33 @@ class FieldMappingsScreen(BaseScreen):
     def fields(self) -> list[FieldMapping]:
         return self.nstui.session.model.datasets.get(self.dataset).fields
 
+    def facts_changed(self) -> None:
+        self.refresh_table()
+
+    def _type_shown(self, f: FieldMapping) -> str:
+        """The type given; a name NetSuite's record does not have says so."""
+        netsuite, _ = self.account_facts("netsuite")
+        if netsuite is not None and self.dataset in netsuite.fields and \
+                f.netsuite.lower() not in netsuite.fields[self.dataset]:
+            return "not in NetSuite"
+        return f.netsuite_type or ""
+
+    def _unchecked(self) -> str:
+        whys = [why for side in ("netsuite", "marketing") for why in [self.account_facts(side)[1]]
+                if why.startswith("unchecked")]
+        return f" ({'; '.join(whys)})" if whys else ""
+
     def refresh_table(self) -> None:
+        _, why = self.account_facts("netsuite")
+        unchecked = f" ({why}: names are typed)" if why.startswith("unchecked") else ""
         self.query_one("#intro", Static).update(Text(
             f"Field mappings of {self.dataset} ({len(self.fields)}). a adds, enter edits, d deletes, "
-            "s shows the next data set, esc goes back."))
+            f"s shows the next data set, esc goes back.{unchecked}"))
         table = self.query_one(DataTable)
         row = table.cursor_row
         table.clear()
         for i, f in enumerate(self.fields):
-            table.add_row(Text(f.netsuite), Text(f.marketing), Text(LABELS[f.direction]), Text(f.netsuite_type or ""),
+            table.add_row(Text(f.netsuite), Text(f.marketing), Text(LABELS[f.direction]), Text(self._type_shown(f)),
                           key=str(i))
         if self.fields:
             table.move_cursor(row=min(max(row, 0), len(self.fields) - 1))
@@ -78,7 +96,7 @@ class FieldMappingsScreen(BaseScreen):
 
         def submit(mapping: FieldMapping) -> str | None:
             problem = self.try_edit(lambda m: m.datasets.get(dataset).fields.append(mapping),
-                                    f"{dataset}: {mapping.netsuite} -> {mapping.marketing} mapped")
+                                    f"{dataset}: {mapping.netsuite} -> {mapping.marketing} mapped{self._unchecked()}")
             if problem is None:
                 self.refresh_table()
                 self.query_one(DataTable).move_cursor(row=len(self.fields) - 1)
@@ -96,7 +114,7 @@ class FieldMappingsScreen(BaseScreen):
             def change(model: Config) -> None:
                 model.datasets.get(dataset).fields[index] = mapping
 
-            problem = self.try_edit(change, f"{dataset}: mapping changed")
+            problem = self.try_edit(change, f"{dataset}: mapping changed{self._unchecked()}")
             if problem is None:
                 self.refresh_table()
             return problem

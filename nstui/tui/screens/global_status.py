@@ -9,14 +9,15 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Static
+from textual.widgets import Checkbox, Label, Select, SelectionList, Static
 
+from nstui.account_facts import source_field_choices, source_field_problem
 from nstui.config import Config
 from nstui.keys import key
 from nstui.tui.screens.base import BaseScreen
 from nstui.tui.texts import CAN_SPAM, GLOBAL_DIRECTIONS, GUIDANCE
+from nstui.tui.widgets.account_choice import AccountChoice
 from nstui.tui.widgets.checks import Checklist, YesNo
-from nstui.tui.widgets.inputs import FieldInput
 from nstui.tui.widgets.pickers import Picker
 
 STATUSES = [("Onboarding", "onboarding"), ("Unconfirmed", "unconfirmed")]
@@ -69,8 +70,9 @@ class GlobalStatusScreen(BaseScreen):
             yield Label("Where NetSuite keeps opt-in/out (customers and contacts)", classes="section")
             yield row("Opt-In Source", Picker(SOURCES, id="optins-source", allow_blank=False, value=optins.source,
                                               compact=True), GUIDANCE["source"])
-            yield row("Opt-In Field", FieldInput(optins.source_field or "", id="optins-source_field",
-                                            placeholder="custentity_...", compact=True), GUIDANCE["source_field"])
+            yield row("Opt-In Field", AccountChoice(optins.source_field or "", id="optins-source_field",
+                                                    placeholder="custentity_...", prompt="Pick a field"),
+                      GUIDANCE["source_field"])
             yield row("Sync for Customers", YesNo(value="customers" in optins.datasets, id="optins-customers"),
                       GUIDANCE["datasets"])
             yield row("Sync for Contacts", YesNo(value="contacts" in optins.datasets, id="optins-contacts"),
@@ -82,9 +84,21 @@ class GlobalStatusScreen(BaseScreen):
 
     def on_mount(self) -> None:
         self.refresh_lists()
+        self.facts_changed()
 
     def on_screen_resume(self) -> None:
         self.sync_widgets()
+        self.facts_changed()
+
+    def facts_changed(self) -> None:
+        """Offer the opt-in fields NetSuite has (read after the first paint)."""
+        netsuite, why = self.account_facts("netsuite")
+        choice = self.query_one("#optins-source_field", AccountChoice)
+        if netsuite is None:
+            choice.set_choices(None, why)
+            return
+        datasets = self.nstui.session.model.optins.datasets
+        choice.set_choices([(f.name, f.name) for f in source_field_choices(netsuite, datasets)])
 
     def refresh_lists(self) -> None:
         chosen = self.nstui.session.model.optins.global_status.add_opt_ins_to_lists
@@ -105,7 +119,7 @@ class GlobalStatusScreen(BaseScreen):
                 self.query_one(f"#{name}", Checkbox).value = getattr(gs, name)
             optins = self.nstui.session.model.optins
             self.query_one("#optins-source", Select).value = optins.source
-            self.query_one("#optins-source_field", Input).value = optins.source_field or ""
+            self.query_one("#optins-source_field", AccountChoice).accept(optins.source_field or "")
             self.query_one("#optins-customers", Checkbox).value = "customers" in optins.datasets
             self.query_one("#optins-contacts", Checkbox).value = "contacts" in optins.datasets
             self.query_one("#optins-create_missing_contact", Checkbox).value = optins.create_missing_contact
@@ -118,10 +132,27 @@ class GlobalStatusScreen(BaseScreen):
             key, value = "datasets", [n for n in ("customers", "contacts") if n in chosen]
         if getattr(optins, key) != value and not self.edit(lambda model: setattr(model.optins, key, value)):
             self.sync_widgets()
+        if key == "datasets":
+            self.facts_changed()  # the field must be on every record type synced
 
-    @on(Input.Submitted, "#optins-source_field")
-    def _source_field(self, event: Input.Submitted) -> None:
-        self._optins("source_field", event.value.strip() or None)
+    @on(AccountChoice.Chosen, "#optins-source_field")
+    def _source_field(self, event: AccountChoice.Chosen) -> None:
+        """A field NetSuite does not have (or not as a custom checkbox or list
+        field of every record synced) is refused here, naming what it has."""
+        value = event.value or None
+        optins = self.nstui.session.model.optins
+        netsuite, why = self.account_facts("netsuite")
+        problem = source_field_problem(value, netsuite, optins.datasets) if value and netsuite is not None else None
+        if problem is None and value != optins.source_field:
+            done = f"source_field set{f' ({why})' if why else ''}"
+            problem = self.try_edit(lambda model: setattr(model.optins, "source_field", value), done)
+        if problem:
+            event.choice.refuse(problem)
+            self.notify(problem, title="Not allowed", severity="error", timeout=8)
+            return
+        event.choice.accept(value or "")
+        if why:
+            event.choice.note(why)
 
     @on(Checkbox.Changed)
     def _switch(self, event: Checkbox.Changed) -> None:
