@@ -7,6 +7,7 @@ this configuration, is refused with exit 2 and nothing written anywhere."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import re
 import sqlite3
@@ -205,6 +206,9 @@ def test_bad_plan_files_refused_with_exit_2(tmp_path, capsys):
         "version.json": (json.dumps({**header, "nstui_plan": 99}) + "\n" + "".join(lines[1:]), "version 99"),
         "missing.json": ("", "cannot read"),
     }
+    body = [lines[0], lines[1].replace('"op":"upsert"', '"op":"frobnicate"', 1), *lines[2:-1]]
+    resealed = {"end": {"lines": len(body), "sha256": hashlib.sha256("".join(body).encode()).hexdigest()}}
+    cases["unknown-op.json"] = ("".join(body) + json.dumps(resealed) + "\n", "line 2: unknown or missing 'frobnicate'")
     for name, (text, said) in cases.items():
         path = tmp_path / name
         if name != "missing.json":

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+from nstui.config import DATASETS
 from nstui.engine.datasets.ops import Step
 from nstui.files import PRIVATE, atomic_file
 
@@ -179,6 +180,8 @@ class PlanFile:
         try:
             if "batch" in obj:
                 batch = self._batch(number, obj)
+                if batch.dataset not in DATASETS:
+                    raise ValueError(f"unknown data set {batch.dataset!r}")
                 self.operations += sum(1 for s in batch.steps if s.op is not None)
             elif "consent" in obj:
                 for row in obj["rows"]:
@@ -190,13 +193,17 @@ class PlanFile:
                         if not (isinstance(pair, list) and len(pair) == 2):
                             raise ValueError(f"{key}: not a pair: {pair!r}")
             elif "dataset" in obj:
+                if obj["dataset"] not in DATASETS:
+                    raise ValueError(f"unknown data set {obj['dataset']!r}")
                 end = DatasetEnd(str(obj["dataset"]), dict(obj["base"]), dict(obj["watermarks"]),
                                  {str(k): int(v) for k, v in dict(obj["lists"]).items()})
                 self.datasets[end.name] = end
             else:
                 raise ValueError(f"unknown kind of line (keys {', '.join(sorted(obj))})")
-        except (KeyError, TypeError, ValueError) as e:
-            raise self.error(f"line {number}: {e.__class__.__name__}: {e}") from None
+        except KeyError as e:
+            raise self.error(f"line {number}: unknown or missing {e} (not a line nstui writes)") from None
+        except (TypeError, ValueError) as e:
+            raise self.error(f"line {number}: {e}") from None
 
     @staticmethod
     def _batch(number: int, obj: dict[str, Any]) -> Batch:
