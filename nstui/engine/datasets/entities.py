@@ -50,7 +50,14 @@ from nstui.engine.datasets.planned import planned_contact
 from nstui.engine.datasets.platform_view import PlatformContacts
 from nstui.engine.errors import REMOTE_ERRORS, SafetyStop
 from nstui.engine.rules.consent import GLOBAL, join_refused, list_scope, list_unsubscribe_wins
-from nstui.engine.rules.duplicates import Party, link_decision, name_key
+from nstui.engine.rules.duplicates import (
+    Party,
+    consent_status,
+    link_decision,
+    name_key,
+    strongest_opt_out,
+    takeover_shadows,
+)
 from nstui.engine.rules.emails import normalize_email
 from nstui.engine.rules.merge import NO_SHADOW, merge_field, merge_subscription
 from nstui.engine.rules.phones import to_e164
@@ -81,10 +88,18 @@ class Rec:
     party: Party
     time: datetime | None
     status: int | None
+    #: The opt-out of another record on the page with this email that does
+    #: not hold it (``rules/duplicates.py``: ``consent_status``).
+    duplicate_opt_out: int | None = None
 
     @property
     def key(self) -> str:
         return self.email or f"{self.party.record_type} {self.id}"
+
+    @property
+    def consent(self) -> int | None:
+        """The status the contact's consent is decided on."""
+        return consent_status(self.status, self.duplicate_opt_out)
 
 
 @dataclass
@@ -120,6 +135,7 @@ class EntityPass(MarketingSideChanges):
         self.lists: dict[str, int] = {}
         self.subscription_ids: dict[str, int] = {}
         self.page_links: dict[str, Party] = {}
+        self.page_holders: dict[str, Party] = {}
         self.deletes = 0
         self.links_at_start = 0
         self.platform = PlatformContacts(ctx)
@@ -152,6 +168,10 @@ class EntityPass(MarketingSideChanges):
         if self.optins_on:
             wanted += self.managed_lists()
         existing = {lst.name: lst.id for lst in await self.mk.list_lists()}
+        # The other data set's lists, where they exist: a record that takes a
+        # contact over from a record of the other type takes it off their list.
+        others = [self.model.marketing.list_name(k) for k in (*STAGE_LISTS.values(), "Contacts")]
+        self.lists.update({name: existing[name] for name in others if name in existing})
         placeholder = -1
         for name in dict.fromkeys(wanted):
             if name in existing:
@@ -372,6 +392,7 @@ class EntityPass(MarketingSideChanges):
         shadows = self.state.shadows_for(emails)
         plan = Plan(ctx)
         written: set[str] = set()
+        self.page_holders = self.holders_of(recs, links)
         for i, rec in enumerate(recs):
             await breathe(i)
             self.reconcile(rec, plan, old_links.get(rec.id), links, contacts, subs.get(rec.id, []),
@@ -401,6 +422,38 @@ class EntityPass(MarketingSideChanges):
                 link = self.state.link_by_email(email)
                 if link is not None and link.contact_id != contact.contact_id:
                     self.state.save_link(email, link.party, contact.contact_id)
+
+    def synced(self, rec: Rec) -> bool:
+        """Whether the record takes part in duplicate handling (an email, a
+        record type synced)."""
+        if rec.email is None:
+            return False
+        if self.record_type == "customer" and self.ds.record_types != "both":
+            return rec.party.isperson == (self.ds.record_types == "persons")
+        return True
+
+    def holders_of(self, recs: list[Rec], links: dict[str, Any]) -> dict[str, Party]:
+        """Who holds each email of the page once the page is done (the same
+        decisions ``reconcile`` takes, in the same order); each holder on the
+        page carries the opt-out of the page's other records with its email."""
+        holders: dict[str, Party] = {}
+        for rec in recs:
+            if not self.synced(rec):
+                continue
+            email = rec.email or ""
+            current = holders.get(email) or (links[email].party if email in links else None)
+            if link_decision(current, rec.party, names_must_match=self.ds.names_must_match)[0] != "duplicate":
+                holders[email] = rec.party
+        if self.optins_on:
+            by_email: dict[str, list[Rec]] = {}
+            for rec in recs:
+                if self.synced(rec):
+                    by_email.setdefault(rec.email or "", []).append(rec)
+            for email, group in by_email.items():
+                for rec in group:
+                    if rec.party == holders.get(email):
+                        rec.duplicate_opt_out = strongest_opt_out(o.status for o in group if o is not rec)
+        return holders
 
     def expect_statuses(self, plan: Plan, contacts: dict[str, MarketingContact]) -> None:
         """The marketing status each record's writes leave, committed with them:
@@ -458,6 +511,8 @@ class EntityPass(MarketingSideChanges):
         decision, why = link_decision(holder, rec.party, names_must_match=self.ds.names_must_match)
         if decision == "duplicate":
             ctx.skip(email, why)
+            if self.optins_on and email not in self.page_holders:
+                self.duplicate_opt_out(rec, contacts.get(email), plan, holder)
             return
         if decision == "takeover" and email in self.page_links:
             # Both records are on this page: the later stage's writes replace the earlier one's.
@@ -468,12 +523,18 @@ class EntityPass(MarketingSideChanges):
         contact = contacts.get(email)
         outcome = Outcome(write=ContactWrite(email=email))
         outcome.join_refused = join_refused(
-            rec.status, MarketingState(contact.status, contact.suppressed) if contact else None, NOTHING)
+            rec.consent, MarketingState(contact.status, contact.suppressed) if contact else None, NOTHING)
         new_lists: list[str] = []
+        previous = holder if decision == "takeover" else None
+        if previous is not None:
+            shadows = takeover_shadows(shadows, rec.consent, contact is not None and MarketingState(
+                contact.status, contact.suppressed).opted_out)
         self.reconcile_fields(rec, contact, shadows, outcome)
+        if previous is not None:
+            self.clear_fields_of("contact" if self.record_type == "customer" else "customer", contact, outcome)
         if self.optins_on:
             self.reconcile_status(rec, contact, shadows, outcome, plan, new_lists)
-        self.reconcile_entity_list(rec, contact, shadows, outcome, plan, new_lists)
+        self.reconcile_entity_list(rec, contact, shadows, outcome, plan, new_lists, previous)
         if self.optins_on:
             self.reconcile_subscriptions(rec, contact, shadows, outcome, plan, new_lists, subs)
         party = rec.party
@@ -510,6 +571,38 @@ class EntityPass(MarketingSideChanges):
                 events=(ev.RecordUpdated(dataset=ds_name, side="netsuite", key=email, fields=tuple(patch)),),
                 counts=("updated",), record_id=rec.id,
             ))
+
+    def duplicate_opt_out(self, rec: Rec, contact: MarketingContact | None, plan: Plan, holder: Party | None) -> None:
+        """A record that does not hold its email (held by a record of another
+        page or pass) and is opted out: its opt-out still reaches the contact,
+        whichever record was read first (``rules/duplicates.py``)."""
+        if rec.status not in NS_OPTED_OUT or contact is None:
+            return
+        mk_state = MarketingState(contact.status, contact.suppressed)
+        email = rec.email or ""
+        if mk_state.opted_out or any(s.key == email and isinstance(s.op, Suppress) for s in plan.steps):
+            return
+        ctx = self.ctx
+        name = NS_STATUS_NAMES.get(rec.status, str(rec.status))
+        rule = f"CAN-SPAM: {rec.party.record_type} {rec.id}, which shares the email, says {name}: suppressed"
+        leave = self.optins.global_status.remove_opt_outs_from_lists
+        # As reconcile_subscriptions has it for an opt-out: the lists' synced
+        # state is "not on it", so the removal is no change of the contact's.
+        subs = tuple(SetShadow(email, "sub:" + m.netsuite_subscription.lower(), False)
+                     for m in self.optins.campaign_subscriptions) if leave else ()
+        plan.add(Step(
+            key=email, op=Suppress(email, rule),
+            events=(ev.StatusChanged(dataset=ctx.dataset, side="marketing", key=email, old=mk_state.label(),
+                                     new="unsubscribed (suppressed)", rule=rule),),
+            counts=("status_changes",), record_id=rec.id,
+            commit=(RecordConsent(ctx.run_id, email, ctx.dataset, GLOBAL, netsuite=f"{name} (another record)",
+                                  marketing=mk_state.label(), rule=rule, written="marketing: suppress"), *subs),
+        ))
+        if leave:
+            out = Outcome(write=ContactWrite(email=email))
+            for list_name in self.managed_lists():
+                self.list_membership(email, list_name, False, contact, plan, [], "remove opt-outs from lists",
+                                     out, rec.id)
 
     def delete_contact(self, plan: Plan, email: str, reason: str) -> None:
         self.deletes += 1
@@ -559,6 +652,20 @@ class EntityPass(MarketingSideChanges):
                 continue
             out.shadows["f:" + f.netsuite] = final if not isinstance(final, datetime) else final.isoformat()
 
+    def clear_fields_of(self, record_type: str, contact: MarketingContact | None, out: Outcome) -> None:
+        """A contact taken over: the data fields only the other data set
+        (``record_type``'s) maps held a record's values that no longer holds
+        the contact, so they are cleared."""
+        other = self.model.datasets.get("customers" if record_type == "customer" else "contacts")
+        if contact is None or not isinstance(other, EntityDatasetConfig):
+            return
+        ours = {f.marketing.upper() for f in self.ds.fields}
+        for f in other.fields:
+            name = f.marketing
+            if name.upper() not in ours and name.lower() != MOBILE and self.marketing_value(contact, name) is not None:
+                out.write.data_fields[name] = None
+                out.marketing_fields.append(name)
+
     def status_body(self, status: int) -> dict[str, Any]:
         """The record fields that carry a global subscription status: NetSuite's
         own field, or the configured opt-in field (seed 003)."""
@@ -579,12 +686,15 @@ class EntityPass(MarketingSideChanges):
         if rec.status is None:
             return
         ctx = self.ctx
+        # Decided on the page's strongest opt-out for the email; the shadow
+        # stays this record's own status, so it reads as unchanged next time.
+        status = rec.consent or rec.status
         email = rec.email or ""
         mk_state = MarketingState(contact.status, contact.suppressed) if contact else None
-        ns_changed = shadows.get("status:ns") != rec.status
+        ns_changed = shadows.get("status:ns") != status
         mk_changed = mk_state is not None and shadows.get("status:mk") != [mk_state.status, mk_state.suppressed]
         gs = self.optins.global_status
-        d = decide_status(rec.status, mk_state, gs, ns_changed=ns_changed, mk_changed=mk_changed,
+        d = decide_status(status, mk_state, gs, ns_changed=ns_changed, mk_changed=mk_changed,
                           ns_time=rec.time, mk_time=contact.status_changed if contact else None, skew=self.skew)
         if d.conflict:
             ctx.warn(f"{email}: {d.conflict}")
@@ -630,7 +740,7 @@ class EntityPass(MarketingSideChanges):
         if mk_state is not None:
             # What the platform said is now known (read back after any write of ours).
             out.shadows["status:mk"] = [mk_state.status, mk_state.suppressed]
-        out.join_refused = join_refused(rec.status, mk_state, d)
+        out.join_refused = join_refused(status, mk_state, d)
         if ns_changed or mk_changed or d.marketing or d.netsuite is not None or d.conflict:
             written = []
             if d.marketing:
@@ -639,13 +749,14 @@ class EntityPass(MarketingSideChanges):
                 written.append(f"NetSuite: {NS_STATUS_NAMES.get(d.netsuite, d.netsuite)}")
             out.consent.append(RecordConsent(
                 ctx.run_id, email, ctx.dataset, GLOBAL,
-                netsuite=NS_STATUS_NAMES.get(rec.status, str(rec.status)) + (" (changed)" if ns_changed else ""),
+                netsuite=NS_STATUS_NAMES.get(status, str(status)) + (" (changed)" if ns_changed else "") + (
+                    " (another record with this email)" if status != rec.status else ""),
                 marketing=(mk_state.label() if mk_state else "no contact") + (" (changed)" if mk_changed else ""),
                 rule=d.rule or d.conflict or "nothing to do", written="; ".join(written) or "nothing"))
-        if d.add_to_opt_in_lists and rec.status not in NS_OPTED_OUT:
+        if d.add_to_opt_in_lists and status not in NS_OPTED_OUT:
             for name in gs.add_opt_ins_to_lists:
                 self.list_membership(email, name, True, contact, plan, new_lists, "opt-in list", out, rec.id)
-        opted_out = rec.status in NS_OPTED_OUT or d.netsuite == SOFT_OPT_OUT
+        opted_out = status in NS_OPTED_OUT or d.netsuite == SOFT_OPT_OUT
         if opted_out and gs.remove_opt_outs_from_lists and contact is not None:
             for name in self.managed_lists():
                 if self.lists.get(name) in contact.lists:
@@ -657,12 +768,21 @@ class EntityPass(MarketingSideChanges):
                                      out, rec.id)
 
     def reconcile_entity_list(self, rec: Rec, contact: MarketingContact | None, shadows: dict[str, Any],
-                              out: Outcome, plan: Plan, new_lists: list[str]) -> None:
+                              out: Outcome, plan: Plan, new_lists: list[str], previous: Party | None = None) -> None:
+        """The list of the record's stage; ``previous``: the record it takes the contact over from."""
         email = rec.email or ""
         target = self.entity_list(rec.party.stage)
         self.list_membership(email, target, True, contact, plan, new_lists, "integration list", out, rec.id)
         old_stage = shadows.get("stage")
-        if contact is not None and old_stage is not None and old_stage != rec.party.stage:
+        if contact is not None and previous is not None:
+            # A contact belongs to one integration list, its record's: a takeover
+            # (of a record on this page too, whose writes were withdrawn) leaves the others.
+            for kind in (*STAGE_LISTS.values(), "Contacts"):
+                old_list = self.model.marketing.list_name(kind)
+                if old_list != target and self.lists.get(old_list) in contact.lists:
+                    self.list_membership(email, old_list, False, contact, plan, new_lists,
+                                         f"taken over from {previous.record_type} {previous.record_id}", out, rec.id)
+        elif contact is not None and old_stage is not None and old_stage != rec.party.stage:
             old_list = self.entity_list(old_stage)
             if old_list != target:
                 self.list_membership(email, old_list, False, contact, plan, new_lists,
@@ -674,7 +794,7 @@ class EntityPass(MarketingSideChanges):
         ctx = self.ctx
         email = rec.email or ""
         states = {s.name.lower(): s for s in subs}
-        opted_out = rec.status in NS_OPTED_OUT if rec.status is not None else False
+        opted_out = rec.consent in NS_OPTED_OUT
         for m in self.optins.campaign_subscriptions:
             name = m.netsuite_subscription.lower()
             list_id = self.lists.get(m.list)
