@@ -71,9 +71,8 @@ def pytest_terminal_summary(terminalreporter, config):
     tr.write_line(f"faults injected: {sum(faults.values())} ({', '.join(f'{k} {v}' for k, v in sorted(faults.items()))})")
     for r in sorted(rows, key=lambda r: r["rate"]):
         tr.write_line(f"  at {r['rate']:.0%}: {sum(r['faults'].values())} faults, faulty run errors {r['faulty_run_errors']}, "
-                      f"then one clean run: lost {r['lost']}, duplicated {r['duplicated']}, wrong {r['wrong']}"
-                      f"; catalog and order records not sent again, an engine limit: {r.get('insight_lost', 0)}")
+                      f"then one clean run: lost {r['lost']}, duplicated {r['duplicated']}, wrong {r['wrong']}")
     tr.write_line(f"kills survived: {totals['kills']}; bad inputs tried: {totals['bad_inputs']}")
-    tr.write_line(f"records (contacts, consent, NetSuite records) lost {totals['lost']}, "
+    tr.write_line(f"records (contacts, consent, NetSuite records, catalog, orders) lost {totals['lost']}, "
                   f"duplicated {totals['duplicated']}, wrong {totals['wrong']}; "
                   f"credential values found in outputs {totals['secret_hits']}, raw escape bytes {totals['escape_hits']}")

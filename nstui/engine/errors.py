@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import InvalidOperation
+
 from nstui.marketing.errors import MarketingAuthError, MarketingError, MarketingRateLimited, MarketingServerError
-from nstui.netsuite.errors import NetSuiteAuthError, NetSuiteError, NetSuiteRateLimited, NetSuiteServerError
+from nstui.netsuite.errors import (
+    NetSuiteAuthError,
+    NetSuiteBadAnswer,
+    NetSuiteError,
+    NetSuiteRateLimited,
+    NetSuiteServerError,
+)
 
 #: What a remote system answers when it refuses or fails one request (after
 #: the clients' own retries). A record that meets one is reported and read
@@ -34,3 +44,16 @@ class LockedError(EngineError):
 
 class SafetyStop(EngineError):
     """The engine refused to go on because a pass looked destructive."""
+
+
+@contextmanager
+def netsuite_values(what: str) -> Iterator[None]:
+    """Reading the values of rows NetSuite answered (SuiteQL gives every
+    value as text): one of the wrong kind (an id "abc", a date that is no
+    date, an amount that is no number) is a bad answer of that page, which
+    its data set reports as it does any remote error, never a crash."""
+    try:
+        yield
+    except (ValueError, TypeError, KeyError, InvalidOperation, OverflowError) as e:
+        raise NetSuiteBadAnswer(f"NetSuite answered {what} with a value nstui cannot read "
+                                f"({e.__class__.__name__}: {str(e)[:120]})") from None

@@ -303,23 +303,29 @@ class NetSuiteClient:
             query += f" ORDER BY {key_time}, {key_id}"
             body = await self._suiteql_page(query, limit, 0)
             items: list[dict[str, Any]] = body["items"]
+            keys = [self._row_key(row, time_name, id_name, key_time, key_id, from_) for row in items]
             if items:
                 yield items
             if not body.get("hasMore") or not items:
                 return
-            last = items[-1]
-            if time_name not in last or id_name not in last:
-                raise NetSuiteError(
-                    f"NetSuite account {self.realm}: keyset paging needs {key_time} and {key_id} on every row; "
-                    f"a row of {from_} has none", realm=self.realm)
-            try:
-                new_cursor = (parse_ts(last[time_name]), int(float(last[id_name])))
-            except (TypeError, ValueError):
-                raise self._malformed("SuiteQL query", f"answered a row whose {key_time}, {key_id} are no key") from None
+            new_cursor = keys[-1]
             if cursor is not None and new_cursor <= cursor:
                 raise NetSuiteError(f"NetSuite account {self.realm}: keyset paging on {key_time}, {key_id} "
                                     "is not advancing (sub-second times?)", realm=self.realm)
             cursor = new_cursor  # type: ignore[assignment]
+
+    def _row_key(self, row: dict[str, Any], time_name: str, id_name: str, key_time: str, key_id: str,
+                 from_: str) -> tuple[datetime | None, int]:
+        """A keyset row's key; every row's is read, so a page whose rows hold
+        an id "abc" or a time that is none is a bad answer of the page."""
+        if time_name not in row or id_name not in row:
+            raise NetSuiteError(
+                f"NetSuite account {self.realm}: keyset paging needs {key_time} and {key_id} on every row; "
+                f"a row of {from_} has none", realm=self.realm)
+        try:
+            return parse_ts(row[time_name]), int(float(row[id_name]))
+        except (TypeError, ValueError, OverflowError):
+            raise self._malformed("SuiteQL query", f"answered a row whose {key_time}, {key_id} are no key") from None
 
     # -- record API ------------------------------------------------------------
 
@@ -443,7 +449,10 @@ class NetSuiteClient:
 
     async def list_campaign_subscriptions(self) -> list[CampaignSubscription]:
         rows = [r async for r in self.suiteql("SELECT id, name, isinactive FROM campaignsubscription ORDER BY id")]
-        return [CampaignSubscription(int(r["id"]), r.get("name", ""), r.get("isinactive") == "T") for r in rows]
+        try:
+            return [CampaignSubscription(int(r["id"]), r.get("name", ""), r.get("isinactive") == "T") for r in rows]
+        except (KeyError, TypeError, ValueError):
+            raise self._malformed("SuiteQL query of campaign subscriptions", "answered an id that is none") from None
 
     async def entity_subscriptions(self, record_type: EntityType, ids: Sequence[int]) -> dict[int, list[SubscriptionState]]:
         """Campaign subscription states of many entities: one GET of each
@@ -460,7 +469,10 @@ class NetSuiteClient:
                 lines = await self.sublist(record_type, rid, SUBSCRIPTIONS_SUBLIST)
             except NetSuiteNotFound:  # deleted since it was read: no subscriptions to sync
                 return []
-            return [state for state in (self._subscription_state(line) for line in lines) if state is not None]
+            try:
+                return [state for state in (self._subscription_state(line) for line in lines) if state is not None]
+            except (AttributeError, TypeError, ValueError):
+                raise self._malformed(f"{record_type} {rid}'s subscriptions", "hold a value that is not one") from None
 
         found = await asyncio.gather(*(states(rid) for rid in wanted))
         return dict(zip(wanted, found))

@@ -207,7 +207,7 @@ async def reference(folder: Path, *, seed: int, records: int, page_size: int) ->
 
 
 def compare(ref: dict[str, dict[str, Any]], got: dict[str, dict[str, Any]],
-            sides: tuple[str, ...] = ("marketing", "insight", "netsuite", "subscriptions")) -> dict[str, int]:
+            sides: tuple[str, ...] = ("marketing", "insight", "orders", "netsuite", "subscriptions")) -> dict[str, int]:
     """lost: in the fault-free world only; duplicated: made more than once;
     wrong: present in both with other values."""
     lost = duplicated = wrong = 0

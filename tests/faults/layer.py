@@ -26,7 +26,8 @@ import uvicorn
 HOSTILE = "\x1b]0;pwned\x07\x1b[2J\x1b[31mERROR\x9b1m"
 
 BEFORE = ("429", "503", "hang", "redirect", "hostile")
-AFTER = ("drop", "drip", "oversized", "truncated", "array", "shape", "foreign", "notfinished", "badrows")
+AFTER = ("drop", "drip", "oversized", "truncated", "array", "shape", "foreign", "notfinished", "badrows",
+         "nonsense")
 #: What the random faults draw from (foreign links and endless imports have tests of their own).
 RANDOM = ("429", "503", "hang", "redirect", "hostile", "drop", "drip", "oversized", "truncated", "array", "shape")
 KINDS = RANDOM
@@ -49,6 +50,11 @@ class FaultLayer:
     budget: int | None = None
     #: Where a "foreign" fault points the next-page link (another origin).
     trap: str = "http://127.0.0.1:9"
+    #: The first this many requests that could meet a fault pass untouched.
+    skip: int = 0
+    #: What a "nonsense" fault spoils in the first row: its "values" (all but
+    #: the keyset paging's id and lastmodifieddate) or those "keys".
+    nonsense: str = "values"
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
@@ -57,6 +63,9 @@ class FaultLayer:
         if not self.rate or (self.paths and not path.startswith(self.paths)):
             return None
         if self.budget is not None and sum(self.injected.values()) >= self.budget:
+            return None
+        if self.skip > 0:
+            self.skip -= 1
             return None
         if self.rng.random() >= self.rate:
             return None
@@ -134,6 +143,14 @@ class FaultLayer:
             data = json.loads(body)
             if isinstance(data, dict) and isinstance(data.get("items"), list):
                 data["items"] = [{k: ({"x": 1} if k != "links" else v) for k, v in row.items()} for row in data["items"]]
+            return await _answer(send, status, json.dumps(data).encode())
+        if kind == "nonsense":  # the right shape, plain values of the wrong kind (an id "abc", a date that is none)
+            data = json.loads(body)
+            rows = data.get("items") if isinstance(data, dict) else None
+            if isinstance(rows, list) and rows:
+                keys = ("id", "lastmodifieddate")
+                for name in [k for k in rows[0] if k != "links" and (k in keys) == (self.nonsense == "keys")]:
+                    rows[0][name] = "31/02/2026 25:61" if "date" in name or name.endswith("_iso") else "abc"
             return await _answer(send, status, json.dumps(data).encode())
         if kind == "notfinished":  # an import job that never ends
             return await _answer(send, status, json.dumps({**json.loads(body), "status": "NotFinished"}).encode())

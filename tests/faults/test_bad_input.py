@@ -59,6 +59,18 @@ def test_bad_values_in_the_file(tmp_path, capsys, figures, text, expected):
     figures["bad_inputs"] = 1
 
 
+def test_config_get_never_prints_a_raw_escape(tmp_path, capsys, figures):
+    """A `tui.theme` holding ESC, written into the file by hand: `config get`
+    refuses the file in one escaped line instead of printing it."""
+    path = tmp_path / "c.toml"
+    path.write_text('[tui]\ntheme = "x\\u001b]0;pwned\\u0007"\n')
+    assert main(["config", "get", "--config", str(path), "tui.theme"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "control characters" in captured.err
+    assert "\x1b" not in captured.err and "\x07" not in captured.err and len(captured.err.strip().splitlines()) == 1
+    figures["bad_inputs"] = 1
+
+
 def test_a_bom_is_read(tmp_path, sample_copy, capsys):
     path = tmp_path / "bom.toml"
     path.write_bytes(b"\xef\xbb\xbf" + sample_copy.read_bytes())
@@ -104,9 +116,11 @@ def test_secret_check_refuses_real_secrets_and_keeps_names():
     names = ["NSTUI_NS_CONSUMER_KEY", "NSTUI_DD_PASSWORD", "MyConsumerKey", "ACME_NS_SB1_TOKEN",
              "NETSUITE_1234567_SB1_TOKEN_ID", "DD_PASSWORD_20240115", "OAuth2TokenSecret", "AWSSecretAccessKey"]
     assert [n for n in names if secret_reason(n)] == []
-    # NetSuite's secrets are 64 hex digits; those starting with a letter are valid names.
-    hex_secrets = [s for s in (secrets.token_hex(32) for _ in range(400)) if s[0].isalpha()]
-    assert hex_secrets and all(secret_reason(s) for s in hex_secrets)
+    # NetSuite's secrets are 64 hex digits (48 and 32 are other tokens' lengths);
+    # those starting with a letter are valid names.
+    for size in (32, 24, 16):
+        hex_secrets = [s for s in (secrets.token_hex(size) for _ in range(400)) if s[0].isalpha()]
+        assert hex_secrets and all(secret_reason(s) for s in hex_secrets), size
 
 
 def test_a_refused_secret_is_not_echoed(tmp_path, capsys):

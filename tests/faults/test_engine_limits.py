@@ -38,21 +38,21 @@ async def test_orders_skipped_for_a_missing_contact_are_sent_once_it_exists(embe
     assert len(orders) >= first.datasets["orders"].skipped_total
 
 
-@pytest.mark.parametrize("seed", [2, 6])
+@pytest.mark.parametrize("seed", [3, 6])
 async def test_the_link_of_a_shared_email_does_not_depend_on_the_order_of_passes(tmp_path, monkeypatch, seed):
     """Customers before contacts, or contacts before customers (as when the
     customers pass failed): the same record holds each email that customers
     and contacts share, and its marketing contact ends the same: status,
     suppression, fields, lists (conftest.view: all but the opt-in type the
-    platform sets when it creates the contact). Seed 2 has emails opted out
-    on one record and in on another; seed 6 a contact taken over twice in a
-    page."""
+    platform sets when it creates the contact). Before the fix every shared
+    email of these seeds ended otherwise: a contact record synced first kept
+    the email, an opt-out on the record that did not hold it was lost."""
     monkeypatch.delenv("NSTUI_STATE", raising=False)  # each order keeps its own state file
     ends = []
     for order, name in ((["customers", "contacts"], "a"), (["contacts", "customers"], "b")):
         folder = tmp_path / name
         folder.mkdir()
-        cfg = ConfigFile.load(embedded_config(folder, records=200, page_size=50, seed=seed))
+        cfg = ConfigFile.load(embedded_config(folder, records=100, page_size=50, seed=seed))
         boxes = open_sandboxes(cfg)
         try:
             engine = Engine(cfg, sandboxes=boxes)

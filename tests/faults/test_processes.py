@@ -47,16 +47,33 @@ def test_a_closed_pipe_ends_quietly(tmp_path, figures, args):
     figures["bad_inputs"] = 1
 
 
-def test_sync_whose_stdout_closes_stops_cleanly_after_its_page(tmp_path, figures):
+def _head_1(args: list[str], cfg: Path) -> subprocess.CompletedProcess:
+    """Run nstui into a reader that takes one line and leaves (`| head -1`)."""
+    proc = subprocess.Popen([sys.executable, "-m", "nstui.cli", *args, "--config", str(cfg)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env())
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read()
+    proc.wait(timeout=120)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, first, err)
+
+
+@pytest.mark.parametrize("reader", ["head -c 0", "head -1"])
+def test_sync_whose_stdout_closes_stops_cleanly_after_its_page(tmp_path, figures, reader):
     cfg = write_config(tmp_path, records=60, page_size=20)
-    r = _closed_stdout(["sync", "--once", "--json"], cfg)
+    args = ["sync", "--once", "--json"]
+    r = _closed_stdout(args, cfg) if reader == "head -c 0" else _head_1(args, cfg)
     assert r.returncode == 141 and r.stderr == "", r.stderr
     with sqlite3.connect(tmp_path / "state.sqlite") as db:
         (status,) = db.execute("SELECT status FROM run ORDER BY id DESC LIMIT 1").fetchone()
     assert status == "cancelled"  # stopped between pages, its state committed
-    again = subprocess.run([sys.executable, "-m", "nstui.cli", "sync", "--once", "--config", str(cfg)],
-                           capture_output=True, text=True, env=_env(), timeout=120)
-    assert again.returncode in (0, 1), again.stderr
+    if reader == "head -1":
+        assert r.stdout.startswith("{")  # one whole line was written before the pipe closed
+    else:
+        again = subprocess.run([sys.executable, "-m", "nstui.cli", "sync", "--once", "--config", str(cfg)],
+                               capture_output=True, text=True, env=_env(), timeout=120)
+        assert again.returncode in (0, 1), again.stderr
     figures["bad_inputs"] = 1
 
 

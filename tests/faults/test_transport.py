@@ -3,12 +3,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import time
+from itertools import product
 
 import pytest
 
+from nstui.cli import main
 from nstui.config import ConfigFile
 from nstui.credentials import marketing_credentials, netsuite_credentials
+from nstui.http_guard import ForeignOrigin
 from nstui.marketing.client import MarketingClient
 from nstui.marketing.errors import MarketingError
 from nstui.marketing.model import ContactWrite
@@ -52,6 +57,11 @@ async def test_credentials_never_follow_a_link_to_another_origin(make_world, fig
             with pytest.raises(MarketingError, match="another origin"):
                 async for _ in mk.contacts_changed_since(None):
                     pass
+            # Both clients' auth is wrapped: a request of theirs to any other
+            # origin (another port of the same host too) is refused unsent.
+            for http in (ns._http, mk._http):
+                with pytest.raises(ForeignOrigin, match="refused to send credentials"):
+                    await http.get(f"{served.url}/elsewhere")
     finally:
         served.close()
     assert trap.seen == []
@@ -120,3 +130,33 @@ def test_live_mode_needs_https_except_on_loopback(tmp_path):
     path.write_text('[netsuite]\nmode = "live"\nbase_url = "http://127.0.0.1:8750"\n'
                     '[marketing]\nmode = "live"\nbase_url = "http://localhost:8751"\n')
     ConfigFile.load(path)
+
+
+async def test_rows_of_plain_nonsense_fail_their_page_and_the_run_goes_on(make_world, capsys, figures):
+    """SuiteQL answers of the right shape whose first row holds an id "abc"
+    or a date that is no date (layer.py, "nonsense": its paging keys, or all
+    its other values): whichever of the customers pass's queries meets them,
+    that data set reports a bad answer and the one after it runs; `nstui
+    sync` exits 1, never 70."""
+    world = make_world("w", records=8, page_size=5)
+    cfg_path = world.folder / "nstui.toml"
+    world.config()
+    layer = world.layers["netsuite"]
+    layer.kinds, layer.rate, layer.paths = ("nonsense",), 1.0, ("/services/rest/query",)
+    bad = {"values": 0, "keys": 0}
+    for mode, n in product(bad, range(3)):
+        for state in world.folder.glob("state.sqlite*"):  # each a first run: the same queries in the same order
+            state.unlink()
+        layer.nonsense, layer.skip, layer.budget = mode, n, sum(layer.injected.values()) + 1
+        code = await asyncio.to_thread(main, ["sync", "--once", "--json", "-d", "customers", "-d", "items",
+                                              "--config", str(cfg_path)])
+        captured = capsys.readouterr()
+        assert code in (0, 1) and "Traceback" not in captured.err, (mode, n, captured.err)
+        lines = [json.loads(line) for line in captured.out.splitlines()]
+        finished = {e["dataset"]: e for e in lines if e.get("event") == "dataset_finished"}
+        assert finished["items"]["status"] == "ok", (mode, n)
+        if any("NetSuiteBadAnswer" in json.dumps(e) for e in lines if e.get("dataset") == "customers"):
+            bad[mode] += 1
+            assert code == 1 and finished["customers"]["status"] == "failed"
+    assert layer.injected["nonsense"] == 6 and bad["values"] >= 2 and bad["keys"] >= 2, bad
+    figures.update(faults=dict(world.injected), bad_inputs=6)

@@ -48,7 +48,7 @@ from nstui.engine.datasets.ops import (
 )
 from nstui.engine.datasets.planned import planned_contact
 from nstui.engine.datasets.platform_view import PlatformContacts
-from nstui.engine.errors import REMOTE_ERRORS, SafetyStop
+from nstui.engine.errors import REMOTE_ERRORS, SafetyStop, netsuite_values
 from nstui.engine.rules.consent import GLOBAL, join_refused, list_scope, list_unsubscribe_wins
 from nstui.engine.rules.duplicates import (
     Party,
@@ -370,7 +370,8 @@ class EntityPass(MarketingSideChanges):
     async def read_netsuite(self, rows: list[dict[str, Any]]) -> tuple[list[Rec], dict[int, list[Any]]]:
         """What a page needs from NetSuite besides its rows: the records'
         campaign subscriptions (read ahead, while the page before is written)."""
-        recs = [self.prepare(r) for r in rows if not self.seen(r)]
+        with netsuite_values(f"a page of {self.record_type}s"):
+            recs = [self.prepare(r) for r in rows if not self.seen(r)]
         subs: dict[int, list[Any]] = {}
         if self.optins_on and self.optins.campaign_subscriptions and recs:
             subs = await self.ns.entity_subscriptions(self.record_type, [r.id for r in recs if r.email])
@@ -478,7 +479,9 @@ class EntityPass(MarketingSideChanges):
             cond.append(f"c.lastmodifieddate >= {quote(since)}")
         count_q = f"SELECT COUNT(*) AS n FROM {from_}" + (f" WHERE {' AND '.join(cond)}" if cond else "")
         rows = [r async for r in self.ns.suiteql(count_q)]
-        await self.platform.take_snapshot(int(float(rows[0].get("n") or 0)) if rows else 0)
+        with netsuite_values(f"the count of {self.record_type}s"):
+            count = int(float(rows[0].get("n") or 0)) if rows else 0
+        await self.platform.take_snapshot(count)
 
     def reconcile(
         self,

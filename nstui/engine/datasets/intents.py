@@ -29,7 +29,7 @@ from nstui.engine import events as ev
 from nstui.engine.datasets.executor import Remote, _describe, group_of
 from nstui.engine.datasets.ops import MARKETING_CONTACT_OPS, NetSuiteCreate, Step
 from nstui.engine.datasets.planned import OPTED_OUT, effect_present, planned_contact, subscribes
-from nstui.engine.errors import REMOTE_ERRORS
+from nstui.engine.errors import REMOTE_ERRORS, netsuite_values
 from nstui.netsuite.suiteql import quote
 
 if TYPE_CHECKING:
@@ -121,7 +121,8 @@ async def _created(ctx: PassContext, op: NetSuiteCreate) -> int | None:
     email = str(op.body.get("email") or op.key).lower()
     rows = [r async for r in ctx.conn.netsuite.suiteql(
         f"SELECT id FROM {op.record_type} WHERE LOWER(email) = {quote(email)} ORDER BY id")]
-    return int(rows[0]["id"]) if rows else None
+    with netsuite_values(f"the {op.record_type} an interrupted create made"):
+        return int(rows[0]["id"]) if rows else None
 
 
 class _Refused(Exception):

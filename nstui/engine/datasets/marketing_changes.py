@@ -25,6 +25,7 @@ from nstui.engine.datasets.ops import (
     SetShadow,
     Step,
 )
+from nstui.engine.errors import netsuite_values
 from nstui.engine.rules.duplicates import Party
 from nstui.engine.rules.emails import normalize_email
 from nstui.engine.rules.merge import canon
@@ -251,7 +252,8 @@ class MarketingSideChanges:
     async def default_status(self, stage: str) -> int | None:
         rows = [r async for r in self.ns.suiteql(
             "SELECT id FROM customerstatus WHERE stage = " + quote(stage) + " AND isdefault = 'T'")]
-        return int(rows[0]["id"]) if rows else None
+        with netsuite_values("the default status of a stage"):
+            return int(rows[0]["id"]) if rows else None
 
     async def set_stage(self, email: str, party: Party, stage: str) -> None:
         ctx = self.ctx

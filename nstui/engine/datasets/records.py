@@ -20,8 +20,10 @@ from nstui.engine import events as ev
 from nstui.engine.datasets.base import PassContext, Plan, breathe, read_ahead
 from nstui.engine.datasets.intents import reconcile_intents
 from nstui.engine.datasets.ops import InsightDelete, InsightUpsert, SetDigest, Step
+from nstui.engine.errors import netsuite_values
 from nstui.engine.rules.emails import normalize_email
 from nstui.engine.rules.watermark import read_from
+from nstui.engine.state import parse_iso
 from nstui.netsuite.suiteql import quote, ts
 
 
@@ -78,7 +80,7 @@ class RecordPass:
             async for page, _ in ahead:
                 ctx.page_read("netsuite", len(page))
                 plan = Plan(ctx)
-                await self.build(page, plan)
+                await self.build_page(page, plan)
                 await plan.execute()
                 again -= {int(r["id"]) for r in page}
                 ctx.page_done(page)
@@ -93,14 +95,24 @@ class RecordPass:
             rows = [r async for r in self.ns.suiteql(
                 f"SELECT {select} FROM {from_} WHERE {f'{where} AND {cond}' if where else cond}")]
             ctx.page_read("netsuite", len(rows))
+            plan = Plan(ctx)
+            await self.build_page(rows, plan)
             for gone in set(chunk) - {int(r["id"]) for r in rows}:
                 self.state.set_pending(ctx.dataset, gone, False)
-            plan = Plan(ctx)
-            await self.build(rows, plan)
             await plan.execute()
             self.state.checkpoint()
             if ctx.cancel.is_set():
                 return
+
+    async def build_page(self, rows: list[dict[str, Any]], plan: Plan) -> None:
+        """The page's plan; a value NetSuite answered that cannot be read (an
+        id "abc", a time or an amount that is none) fails the page before
+        anything is written."""
+        with netsuite_values(f"a page of {self.ctx.dataset}"):
+            for row in rows:
+                int(row["id"])
+                parse_iso(row.get("lastmodified_iso"))
+            await self.build(rows, plan)
 
     def send(self, plan: Plan, key: str, record: dict[str, Any], reason: str, email: str | None = None) -> None:
         """Upsert ``record`` unless it is what was sent last time."""
