@@ -14,10 +14,14 @@ names the same holder whichever of two records came first.
    record of the sales cycle, whose orders are synced, above a company's
    contact person.
 2. Otherwise (same stage, a person and a company, names that differ) the
-   earlier record keeps it: the lower internal id. NetSuite numbers every
-   entity (customer, contact, ...) from one sequence, so the lower id is the
-   one created first; between two runs a new record always has the higher id,
-   so this never moves a link from the record that was there first.
+   earlier record keeps it: the lower internal id. NetSuite's internal ids
+   are shared by every record of the Entity group (contact, customer, lead,
+   prospect, ...: "Shared Internal and External IDs",
+   https://docs.oracle.com/en/cloud/saas/netsuite/ns-online-help/section_N3436356.html),
+   so a customer's and a contact's compare. A record made after the holder
+   has the higher id and never takes its link; an older one does (one read
+   later because its pass ran second or failed, or one given the email
+   later), so the link is the one a sync reading them in id order makes.
 
 Three or more records sharing one email, of both kinds and several stages,
 can still be ranked in a circle (a later stage beats an earlier one of its
@@ -61,8 +65,8 @@ def stage_rank(party: Party) -> int:
 
 
 def earlier(a: Party, b: Party) -> bool:
-    """True when ``a`` was created before ``b`` (the lower internal id; one
-    sequence for every entity type, so a tie only between our own records)."""
+    """True when ``a`` was created before ``b``: the lower internal id (shared
+    by every entity type, see above; the type only orders a sandbox's tie)."""
     return (a.record_id, a.record_type) < (b.record_id, b.record_type)
 
 
