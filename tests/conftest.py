@@ -29,6 +29,24 @@ def _isolated_env(monkeypatch, tmp_path):
     monkeypatch.setenv("NSTUI_LOCK_DIR", str(tmp_path / "locks"))
 
 
+@pytest.fixture(autouse=True)
+def _nstui_logger_restored():
+    """`nstui run` and logs.configure set up the ``nstui`` logger (its own
+    handler, no propagation): a test doing so in-process must not hide the
+    clients' log records from a later test's caplog in the same worker."""
+    import logging
+
+    logger = logging.getLogger("nstui")
+    saved = (list(logger.handlers), logger.level, logger.propagate)
+    yield
+    for handler in list(logger.handlers):
+        if handler not in saved[0]:
+            logger.removeHandler(handler)
+            handler.close()
+    logger.setLevel(saved[1])
+    logger.propagate = saved[2]
+
+
 @pytest.fixture
 def sample_copy(tmp_path) -> Path:
     path = tmp_path / "nstui.toml"
