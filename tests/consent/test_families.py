@@ -4,6 +4,9 @@ sandbox's write log shows what happened during the sync, not only after."""
 
 from __future__ import annotations
 
+import json
+
+from nstui.cli import main
 from tests.engine.test_entity_rules import add_customer, lists_of, subscribe
 
 
@@ -108,7 +111,7 @@ async def test_family3_later_suppression_is_not_lifted_by_an_earlier_opt_in(make
 # -- a join and an unsubscribe from the list between two passes ----------------------
 
 
-async def test_a_tick_older_than_a_list_unsubscribe_never_re_adds(make_env):
+async def test_a_tick_older_than_a_list_unsubscribe_never_re_adds(make_env, capsys):
     """NetSuite ticks at t1; on the platform the contact joins the list at t2
     and unsubscribes from it at t3, all between two passes: the membership
     reads the same as at the last pass, but the list's unsubscribes since it
@@ -131,3 +134,9 @@ async def test_a_tick_older_than_a_list_unsubscribe_never_re_adds(make_env):
         assert ticked(env, cid) == (direction == "netsuite_to_bronto"), direction
         # what the NetSuite sandbox's write log saw during those syncs: no tick
         assert not [w for w in env.ns.write_log() if w["via"] == "api" and w["kind"] == "subscribe"]
+        # and `nstui why` tells it, with the platform's time of the unsubscribe
+        assert main(["why", email, "--config", str(env.cfg.path), "--json"]) == 0
+        said = [e for e in json.loads(capsys.readouterr().out)["events"] if e["scope"] == "list:Newsletter"]
+        assert said[-1]["marketing"].startswith("unsubscribed from the list at "), said
+        assert ("after NetSuite's tick" in said[-1]["rule"]) and said[-1]["written"] == (
+            "nothing" if direction == "netsuite_to_bronto" else "NetSuite: untick Newsletter"), said

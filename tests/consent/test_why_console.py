@@ -29,3 +29,16 @@ async def test_why_look_up_from_the_global_status_screen(config_path):  # noqa: 
         await pilot.press("escape")
         await pilot.pause()
         assert f"why {email}" not in screen_text(app)
+
+
+async def test_the_departures_from_the_seeds_words_beside_the_direction_settings(config_path):  # noqa: F811
+    app = NstuiApp(config_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        text = screen_text(app)  # screen 1: the mappings and their directions
+        assert "Consent first: an untick, a removal or an unsubscribe is an opt-out in every" in text
+        await pilot.press("3")  # each direction in the seed's words, then where consent departs from them
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Consent first: an untick in NetSuite still takes the contact off the" in text
+        assert "Consent first: a removal or unsubscribe from the list is never" in text

@@ -245,7 +245,7 @@ async def test_directions_screen_sets_global_direction(config_path):
         await ready(pilot)
         await pilot.press("3")
         await pilot.pause()
-        assert "Blanks: never synced" in screen_text(app)
+        assert "Blanks: synced" in screen_text(app)  # "never synced": below the fold
         await pilot.press("end", "enter")                # the last entry: global Both Directions
         await pilot.pause()
         assert app.session.model.optins.global_status.direction == "both"

@@ -42,6 +42,9 @@ class CampaignSubscriptionsScreen(BaseScreen):
         table.add_column("Marketing list", key="list")
         yield table
         yield Static("", id="empty", classes="hint")
+        yield Static("Consent first: an untick, a removal or an unsubscribe is an opt-out in every direction; "
+                     "an older tick never re-adds (README: Consent invariant).",
+                     id="consent-first", classes="hint")
         yield self.footer()
 
     def on_mount(self) -> None:

@@ -34,6 +34,8 @@ def _option(kind: str, d: DirectionText, current: str | None) -> Option:
     body.add_row("", d.meaning)
     # The global status has no blanks to sync: only the campaign directions say.
     body.add_row("", f"Master: {d.master}." + (f"  Blanks: {d.blanks}." if d.blanks != "-" else ""))
+    if d.consent:  # beside the seed's words, where the consent invariant departs from them
+        body.add_row("", f"Consent first: {d.consent}")
     return Option(Group(Text(f"{mark}{d.label}", style="bold"), body), id=f"{kind}:{d.value}")
 
 
