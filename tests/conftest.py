@@ -1,4 +1,3 @@
-import logging
 import os
 from pathlib import Path
 
@@ -28,13 +27,6 @@ def _isolated_env(monkeypatch, tmp_path):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("NSTUI_STATE", str(tmp_path / "state.sqlite"))
     monkeypatch.setenv("NSTUI_LOCK_DIR", str(tmp_path / "locks"))
-    # nstui.ops.logs.configure (run by a test before, in the same worker) stops
-    # the nstui logger propagating: caplog would see nothing of it.
-    logger = logging.getLogger("nstui")
-    for handler in list(logger.handlers):
-        logger.removeHandler(handler)
-    logger.propagate = True
-    logger.setLevel(logging.NOTSET)
 
 
 @pytest.fixture(autouse=True)
