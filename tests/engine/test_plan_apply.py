@@ -119,7 +119,7 @@ def changes(cfg_path: Path) -> None:
 
 @pytest.mark.parametrize("changed", [False, True], ids=["first run", "after changes on both sides"])
 def test_applied_plan_leaves_what_a_sync_leaves(tmp_path, changed):
-    synced, planned = world(tmp_path / "synced", records=50), world(tmp_path / "planned", records=50)
+    synced, planned = world(tmp_path / "synced", records=40), world(tmp_path / "planned", records=40)
     if changed:
         for cfg in (synced, planned):
             sync_in_process(cfg)
@@ -241,7 +241,7 @@ def test_plan_file_holds_no_secrets(tmp_path):
 def test_apply_killed_midway_converges_like_a_sync(tmp_path):
     """Killed after its third remote write (its intents committed, the
     write's state not), an apply is settled by the next sync like a killed sync."""
-    synced, planned = world(tmp_path / "synced", records=40), world(tmp_path / "planned", records=40)
+    synced, planned = world(tmp_path / "synced", records=30), world(tmp_path / "planned", records=30)
     sync_in_process(synced)
     plan = tmp_path / "plan.json"
     make_plan(planned, plan)
