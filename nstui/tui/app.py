@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rich.console import RenderableType
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.content import Content
@@ -69,9 +70,14 @@ class NstuiApp(App[int]):
     ]
 
     def __init__(self, config_path: Path, *, theme: str | None = None, watch_hangup: bool = False,
-                 colors: str | None = None, demo: bool = False):
+                 colors: str | None = None, demo: bool = False, premount: bool | None = None):
         super().__init__()
         self.demo = demo
+        #: Mount screens 2-5 in the background once screen 1 is drawn (default: not
+        #: under App.run_test, where each test pays only for the screens it shows).
+        self.premount = premount
+        self._premounted = False
+        self._mounting: asyncio.Future[None] | None = None
         self._sandboxes: asyncio.Future[None] | None = None
         #: "16", "256" or "truecolor": what the terminal shows (TERM=xterm over SSH: 16).
         self.color_depth = colors or {"standard": "16", "windows": "16", "256": "256"}.get(
@@ -139,6 +145,15 @@ class NstuiApp(App[int]):
     def _leave(self) -> None:
         self._stop_run()  # a run stops after its current page; the console closes
         self.exit(0)
+
+    def exit(self, result: int | None = None, return_code: int = 0, message: RenderableType | None = None) -> None:
+        if self._mounting is not None and not self._mounting.done():
+            # A screen torn down while it mounts in the background makes
+            # Textual's Select fail (NoMatches, a traceback on the way out):
+            # that one screen's mount (well under a second) is let finish.
+            self._mounting.add_done_callback(lambda _: super(NstuiApp, self).exit(result, return_code, message))
+            return
+        super().exit(result, return_code, message)
 
     def _stop_run(self) -> None:
         """Ask the run in progress to stop after its page."""
@@ -216,6 +231,35 @@ class NstuiApp(App[int]):
             changed = getattr(screen, "facts_changed", None)
             if changed is not None:
                 changed()
+        self._mount_screens()
+
+    def _mount_screens(self) -> None:
+        """Mount screens 2-5 now, in the background, so that showing one is a
+        switch (~15-60 ms CPU), not a first mount (120-320 ms CPU: imports,
+        stylesheets, layout) in the middle of a sync. After the pickers'
+        remote data, which screen 2 shows."""
+        if self._premounted or not (self.premount if self.premount is not None else not self.is_headless):
+            return
+        self._premounted = True
+
+        async def mount_one(mode: str) -> None:
+            await self._init_mode(mode)
+            # Styled as it mounted, with the CSS as it is now: the switch need
+            # not re-read the whole stylesheet (~150 ms CPU), as it does for a
+            # screen it has not seen styled.
+            self._screen_stacks[mode][0]._css_update_count = self._css_update_count
+
+        async def mount() -> None:
+            # Textual has no public call that mounts a mode's screen without
+            # showing it; should its internals change, this fails in its worker
+            # (not exiting) and the screens are mounted when first shown, as before.
+            for mode in self.MODES:
+                if mode not in self._screen_stacks and not self._exit:  # not shown yet
+                    self._mounting = asyncio.ensure_future(mount_one(mode))
+                    await asyncio.shield(self._mounting)
+                    await asyncio.sleep(0.05)  # a key pressed meanwhile is answered between two screens
+
+        self.run_worker(mount(), group="screens", exit_on_error=False)
 
     def subscription_names(self) -> list[str]:
         mapped = [m.netsuite_subscription for m in self.session.model.optins.campaign_subscriptions]

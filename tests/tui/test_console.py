@@ -407,6 +407,36 @@ async def test_console_keeps_running_during_a_sync(tmp_path):
     assert sum(t < finished[0] for t in fired) >= 3, "the console stood still while the engine ran"
 
 
+async def test_screens_mounted_once_after_the_remote_data(config_path):
+    """As in a terminal (premount is off under run_test unless asked): screens
+    2-5 are mounted after screen 1 and the remote data, and showing one shows
+    that same screen, with the lists the platform has."""
+    app = NstuiApp(config_path, premount=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await ready(pilot)                            # the mounts, started when the remote data came
+        mounted = {mode: stack[0] for mode, stack in app._screen_stacks.items()}  # noqa: SLF001
+        assert set(mounted) == set(NstuiApp.MODES) and all(s.is_mounted for s in mounted.values())
+        await pilot.press("2")
+        await pilot.pause()
+        assert app.screen is mounted["global"]
+        offered = [str(o.prompt) for o in app.screen.query_one("#add_opt_ins_to_lists")._options]  # noqa: SLF001
+        assert "Promotions" in offered                # a platform list no mapping names: read before the mount
+        await pilot.press("5", "1")
+        await pilot.pause()
+        assert app.screen is mounted["subscriptions"] and "Newsletter" in screen_text(app)
+
+
+async def test_quit_while_a_screen_mounts_in_the_background(config_path):
+    app = NstuiApp(config_path, premount=True)
+    async with app.run_test(size=SIZE) as pilot:
+        while "log" not in app._screen_stacks:  # noqa: SLF001 (the sync log, with its pickers, mounting)
+            await pilot.pause(0.005)
+        app.exit(0)                                   # as q does when nothing is unsaved
+        await pilot.pause(0.5)
+    assert app.return_code == 0 and app._exception is None  # noqa: SLF001
+
+
 async def test_dry_run_shows_plan(config_path):
     app = NstuiApp(config_path)
     async with app.run_test(size=SIZE) as pilot:

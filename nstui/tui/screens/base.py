@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable
 
 from rich.style import Style
+from textual import events
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Header
@@ -20,6 +21,15 @@ class BaseScreen(Screen[None]):
     @property
     def nstui(self) -> "NstuiApp":
         return self.app  # type: ignore[return-value]
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Runs before Textual's own handler (the most derived class first).
+        # Textual re-applies the stylesheet to every widget of a screen shown
+        # again (~240 on screen 5: ~150 ms CPU a switch, most of it). Nothing
+        # changes a hidden screen's styles but a theme or CSS change, and that
+        # restyles every screen (App.refresh_css, and switch_mode when the
+        # screen missed one); Textual itself skips it for an opaque modal's return.
+        event.refresh_styles = False
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = False) -> None:

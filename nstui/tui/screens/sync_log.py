@@ -82,8 +82,11 @@ class SyncLogScreen(BaseScreen):
 
     def matcher(self) -> Callable[[ev.Event], bool]:
         """The filters as they are now, read once for a whole batch of events."""
-        rank = LEVEL_RANK[str(self.query_one("#level", Select).value)]
+        # A picker whose mount has not set its value yet (Select.NULL) reads as its default.
+        rank = LEVEL_RANK.get(str(self.query_one("#level", Select).value), LEVEL_RANK["info"])
         dataset = self.query_one("#dataset", Select).value
+        if dataset is Select.NULL:
+            dataset = "all"
         needle = self.query_one("#search", Input).value.strip().lower()
 
         def shown(event: ev.Event) -> bool:
