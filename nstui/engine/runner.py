@@ -16,6 +16,7 @@ from nstui.config import DATASETS, ConfigFile
 from nstui.connections import Connections, Sandboxes, open_connections
 from nstui.engine import events as ev
 from nstui.engine.datasets import PASSES, PassContext
+from nstui.engine.datasets.ops import Op
 from nstui.engine.errors import REMOTE_ERRORS, REMOTE_UNAVAILABLE, EngineError
 from nstui.engine.lock import RunLock
 from nstui.engine.state import DatasetStatus, StateStore, utcnow
@@ -29,8 +30,12 @@ class Engine:
         bus: ev.EventBus | None = None,
         sandboxes: Sandboxes | None = None,
         clock: Callable[[], datetime] = utcnow,
+        on_op: Callable[[str, Op], None] | None = None,
     ):
+        """``on_op(dataset, op)``: called for every operation carried out
+        (in a dry run: on the dry run's picture of both sides), in order."""
         self.cfg = cfg
+        self.on_op = on_op
         self.bus = bus or ev.EventBus()
         self.sandboxes = sandboxes
         self.clock = clock
@@ -130,7 +135,7 @@ class Engine:
     ) -> tuple[ev.Counts, bool]:
         ctx = PassContext(
             cfg=self.cfg, state=state, conn=conn, bus=self.bus, run_id=run_id, dataset=name,
-            dry_run=dry_run, cancel=cancel, clock=self.clock, recorder=recorder,
+            dry_run=dry_run, cancel=cancel, clock=self.clock, recorder=recorder, on_op=self.on_op,
         )
         state.start_dataset(run_id, name)
         started = time.monotonic()

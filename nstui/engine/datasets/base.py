@@ -34,6 +34,8 @@ class PassContext:
     dry_run: bool
     cancel: asyncio.Event
     clock: Callable[[], datetime]
+    #: Told of every operation carried out (``Engine(on_op=...)``).
+    on_op: Callable[[str, Op], None] | None = None
     counts: ev.Counts = field(default_factory=ev.Counts)
     #: A dry run with ``--plan-out``: told every plan before it is carried
     #: out (``engine/plans/record.py``).
@@ -80,6 +82,10 @@ class PassContext:
         self.state.checkpoint()
         self.window("commit")
         self.progress()
+
+    def carried_out(self, op: Op) -> None:
+        if self.on_op is not None:
+            self.on_op(self.dataset, op)
 
     def window(self, name: str) -> None:
         """A point of the write path (``intent``, ``write``, ``commit``) where

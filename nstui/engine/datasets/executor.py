@@ -178,6 +178,9 @@ async def execute(ctx: PassContext, plan: Plan) -> set[str]:
         for key, reason in refused.items():
             if key in by_key:
                 fail(by_key[key], reason, False)
+        for s in steps:
+            if s.key not in refused:
+                ctx.carried_out(s.op)  # type: ignore[arg-type]
         ctx.window("write")
     done: list[tuple[Step, int | None]] = []
     for i, step in enumerate(plan.steps):
@@ -191,6 +194,7 @@ async def execute(ctx: PassContext, plan: Plan) -> set[str]:
             except REMOTE_ERRORS as e:  # one record's failure never stops the page
                 fail(step, _describe(e), maybe_applied(e))
                 continue
+            ctx.carried_out(step.op)
             ctx.window("write")
         for event in step.events:
             if dry and isinstance(event, ev.RecordEvent):

@@ -87,6 +87,7 @@ async def reconcile_intents(ctx: PassContext) -> None:
                 failed += 1
                 break
             resumed += 1
+            ctx.carried_out(op)
             for event in step.events:
                 ctx.emit(event)
             for name in step.counts:
