@@ -17,6 +17,7 @@ from nstui.connections import Connections, Sandboxes, open_connections
 from nstui.engine import events as ev
 from nstui.engine.datasets import PASSES, PassContext
 from nstui.engine.datasets.ops import Op
+from nstui.engine.datasets.simulated import simulate
 from nstui.engine.errors import REMOTE_ERRORS, REMOTE_UNAVAILABLE, EngineError
 from nstui.engine.lock import RunLock
 from nstui.engine.state import DatasetStatus, StateStore, utcnow
@@ -107,7 +108,9 @@ class Engine:
         self.bus.publish(ev.RunStarted(run_id=run_id, datasets=tuple(names), dry_run=dry_run))
         failed = False
         try:
-            async with open_connections(self.cfg, sandboxes=self.sandboxes) as conn:
+            async with open_connections(self.cfg, sandboxes=self.sandboxes) as real:
+                # A dry run reads both sides through its picture of them (planned.py).
+                conn = simulate(real, state, self.clock) if dry_run else real
                 for name in names:
                     if cancel.is_set():
                         summary.cancelled = True

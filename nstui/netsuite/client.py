@@ -447,6 +447,39 @@ class NetSuiteClient:
             raise ValueError(f"globalsubscriptionstatus is 1..4, got {status!r}")
         await self.patch_record(record_type, record_id, {"globalSubscriptionStatus": {"id": str(status)}})
 
+    async def rows_by_id(self, select: str, from_: str, where: str, ids: Sequence[int]) -> list[dict[str, Any]]:
+        """``SELECT select FROM from_`` for the records ``ids`` (``<alias>.id``,
+        the alias being the one ``from_`` gives its first table), 500 a query."""
+        parts = from_.split()
+        alias = parts[1] if len(parts) > 1 and parts[1].upper() not in ("LEFT", "JOIN", "INNER") else parts[0]
+        rows: list[dict[str, Any]] = []
+        wanted = [int(i) for i in ids]
+        for i in range(0, len(wanted), 500):
+            cond = f"{alias}.id IN ({', '.join(str(x) for x in wanted[i:i + 500])})"
+            full = f"{where} AND {cond}" if where else cond
+            rows += [r async for r in self.suiteql(f"SELECT {select} FROM {from_} WHERE {full}")]
+        return rows
+
+    async def entities_by_email(self, emails: Sequence[str]) -> list[dict[str, Any]]:
+        """Every customer and contact with one of ``emails`` (compared in lower
+        case): ``record_type``, ``id``, ``email``, ``globalsubscriptionstatus``."""
+        if not emails:
+            return []
+        marks = ", ".join(quote(e.lower()) for e in emails)
+        return [{**r, "id": int(float(r["id"]))} async for r in self.suiteql(
+            f"SELECT 'contact' AS record_type, id, email, globalsubscriptionstatus FROM contact "
+            f"WHERE LOWER(email) IN ({marks}) UNION ALL SELECT 'customer' AS record_type, id, email, "
+            f"globalsubscriptionstatus FROM customer WHERE LOWER(email) IN ({marks})")]
+
+    async def entities_by_id(self, ids: Sequence[int]) -> list[dict[str, Any]]:
+        """The customers and contacts with one of ``ids``: ``record_type``, ``id``, ``email``."""
+        if not ids:
+            return []
+        marks = ", ".join(str(int(i)) for i in ids)
+        return [{**r, "id": int(float(r["id"]))} async for r in self.suiteql(
+            f"SELECT 'contact' AS record_type, id, email FROM contact WHERE id IN ({marks}) "
+            f"UNION ALL SELECT 'customer' AS record_type, id, email FROM customer WHERE id IN ({marks})")]
+
     async def list_campaign_subscriptions(self) -> list[CampaignSubscription]:
         rows = [r async for r in self.suiteql("SELECT id, name, isinactive FROM campaignsubscription ORDER BY id")]
         try:

@@ -308,9 +308,7 @@ class EntityPass(MarketingSideChanges):
         ids = sorted(touched)
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
-            cond = f"c.id IN ({', '.join(quote(x) for x in chunk)})"
-            full_where = f"{where} AND {cond}" if where else cond
-            rows = [r async for r in self.ns.suiteql(f"SELECT {select} FROM {from_} WHERE {full_where}")]
+            rows = await self.ns.rows_by_id(select, from_, where, chunk)
             ctx.page_read("netsuite", len(rows))
             await self.process(rows)
             for gone in set(chunk) - {int(r["id"]) for r in rows}:

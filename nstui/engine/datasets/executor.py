@@ -15,9 +15,11 @@ The write path of a real run, for each page:
 An intent still in the log at the next run (the process died, or an answer
 was lost) is reconciled before anything else is read (``intents.py``).
 
-A dry run takes exactly the same steps through ``DryRun``: nothing is
-written, every write "succeeds", and its picture of the platform follows
-(``planned.py``). So the plan of a dry run is what the real run executes.
+A dry run takes exactly the same steps with ``Simulated`` as the target:
+nothing is written, every write "succeeds" on the dry run's picture of both
+sides (``planned.py``), which the rest of the run reads through
+(``simulated.py``). So the plan of a dry run is what the real run executes
+(``tests/engine/test_dry_run_parity.py``).
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ from nstui.engine.datasets.ops import (
     Unsuppress,
     Upsert,
 )
+from nstui.engine.datasets.planned import Picture
+from nstui.engine.datasets.simulated import Simulated
 from nstui.engine.errors import REMOTE_ERRORS
 
 if TYPE_CHECKING:
@@ -122,22 +126,15 @@ class Remote:
         return None
 
 
-class DryRun:
-    """Writes nothing; every write succeeds (a create has no id yet)."""
-
-    async def bulk(self, group: tuple[Any, ...], ops: list[Any]) -> dict[str, str]:
-        return {}
-
-    async def single(self, op: Op) -> int | None:
-        return None
-
-
 async def execute(ctx: PassContext, plan: Plan) -> set[str]:
     """Carry ``plan`` out; returns the keys whose writes failed."""
     from nstui.engine.datasets.base import breathe, planned
 
     dry = ctx.dry_run
-    target: Remote | DryRun = DryRun() if dry else Remote(ctx.conn)
+    target: Remote | Simulated = Remote(ctx.conn)
+    if dry:  # never the remote systems: the picture the run reads through (simulated.py)
+        picture = getattr(ctx.conn, "picture", None)
+        target = Simulated(picture or Picture(ctx.state, ctx.conn.netsuite, ctx.conn.marketing, ctx.clock))
     writes = [s for s in plan.steps if s.op is not None]
     intent: dict[int, int] = {}  # id(step) -> intent id
     if writes and not dry:

@@ -205,11 +205,7 @@ class MarketingSideChanges:
                 self.ctx.skip(email, why)
         if not valid:
             return
-        emails = ", ".join(quote(e) for e in valid)
-        found = {str(r["email"]).lower() async for r in self.ns.suiteql(
-            f"SELECT email FROM contact WHERE LOWER(email) IN ({emails}) UNION ALL "
-            f"SELECT email FROM customer WHERE LOWER(email) IN ({emails})"
-        )}
+        found = {str(r["email"]).lower() for r in await self.ns.entities_by_email(list(valid))}
         for email, reason in valid.items():
             if email not in found:  # a record that has the email is linked by the normal pass
                 await self.create_contact_for_opt_out(email, reason)
@@ -280,7 +276,7 @@ class MarketingSideChanges:
             ctx.skip(email, why)
             return
         table = "customer" if self.record_type == "customer" else "contact"
-        found = [r async for r in self.ns.suiteql(f"SELECT id FROM {table} WHERE LOWER(email) = {quote(valid)}")]
+        found = [r for r in await self.ns.entities_by_email([valid]) if r["record_type"] == table]
         if found:
             return  # already in NetSuite; the normal pass links it
         contact = await self.mk.get_contact(valid)

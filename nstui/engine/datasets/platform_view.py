@@ -4,8 +4,8 @@ read as cheaply as the platform allows.
 Dotdigital's v3 API reads one contact per GET by email and lists contacts by
 modification time, 1,000 a page. So: a first run lists the whole account once
 into a private snapshot (when that is cheaper than a GET per record), the
-contacts a page wrote are read back with one changed-since listing, and a dry
-run keeps its own picture of what its planned writes would leave behind.
+contacts a page wrote are read back with one changed-since listing. A dry
+run reads the same way, through its picture of the platform (``simulated.py``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from nstui.engine.datasets.base import PassContext, Plan
-from nstui.engine.datasets.planned import planned_contact
 from nstui.marketing.client import V3_PAGE
 from nstui.marketing.model import MarketingContact
 
@@ -40,28 +39,22 @@ class PlatformContacts:
         if records < SNAPSHOT_FROM:
             return
         budget = 2 * records
-        # A dry run keeps what its earlier data sets planned: it wins over the
-        # platform, which has not seen those writes.
-        dry = self.ctx.dry_run
-        self.state.snapshot_start(keep=dry)
+        self.state.snapshot_start()
         seen, batch = 0, []
         async for contact in self.mk.contacts_changed_since(None):
             batch.append(contact)
             seen += 1
             if len(batch) >= V3_PAGE:
-                self.state.snapshot_put(batch, replace=not dry)
+                self.state.snapshot_put(batch)
                 batch = []
             if seen > budget:
-                if not dry:
-                    self.state.snapshot_end()
+                self.state.snapshot_end()
                 return
-        self.state.snapshot_put(batch, replace=not dry)
+        self.state.snapshot_put(batch)
         self.snapshot = True
 
     def end(self) -> None:
-        # A dry run's picture of the platform lives on for the next data set
-        # of the run, and goes with its rolled-back state.
-        if self.snapshot and not self.ctx.dry_run:
+        if self.snapshot:
             self.state.snapshot_end()
         self.snapshot = False
 
@@ -71,27 +64,14 @@ class PlatformContacts:
         dry run, as the earlier pages' planned writes would leave them."""
         if self.snapshot:
             return self.state.snapshot_get(emails)
-        found = await self.mk.get_contacts(emails)
-        if self.ctx.dry_run:
-            self.state.snapshot_start(keep=True)
-            found.update(self.state.snapshot_get(emails))
-        return found
+        return await self.mk.get_contacts(emails)
 
     async def after_writes(self, emails: list[str], contacts: dict[str, MarketingContact], plan: Plan,
                            writes_started: datetime) -> dict[str, MarketingContact]:
         """The contacts a page wrote, as the platform now has them (a dry run:
         as its plan would leave them); the snapshot follows."""
-        if self.ctx.dry_run:
-            now = self.ctx.clock()
-            fresh = {}
-            for email in emails:
-                contact = planned_contact(email, contacts.get(email), plan.ops_for(email), now)
-                if contact is not None:
-                    fresh[email] = contact
-        else:
-            fresh = await self.read_back(emails, writes_started)
-        if self.snapshot or self.ctx.dry_run:
-            self.state.snapshot_start(keep=True)
+        fresh = await self.read_back(emails, writes_started)
+        if self.snapshot:
             self.state.snapshot_put(fresh.values())
             self.state.snapshot_forget(e for e in emails if e not in fresh)
         return fresh

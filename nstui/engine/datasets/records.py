@@ -253,11 +253,8 @@ class OrdersPass(RecordPass):
         """The link field holds an email, or the id of a contact or customer."""
         ids = sorted({v for v in values if v.isdigit()})
         found: dict[str, str] = {}
-        if ids:
-            marks = ", ".join(quote(int(i)) for i in ids)
-            q = f"SELECT id, email FROM contact WHERE id IN ({marks}) UNION ALL SELECT id, email FROM customer WHERE id IN ({marks})"
-            async for r in self.ns.suiteql(q):
-                found.setdefault(str(r["id"]), r.get("email") or "")
+        for r in await self.ns.entities_by_id([int(i) for i in ids]):
+            found.setdefault(str(r["id"]), r.get("email") or "")
         return found
 
     async def build(self, rows: list[dict[str, Any]], plan: Plan) -> None:
