@@ -254,3 +254,40 @@ def _diff(name: str, dry: list[str], real: list[str]) -> str:
 @given(sc=scenario)
 def test_dry_run_operations_equal_the_real_runs(sc):
     check(sc)
+
+
+def test_a_saved_plan_names_the_records_it_creates_by_their_real_ids_once_applied():
+    """The dry run reads back the NetSuite records it creates (a sign-up to the
+    Customers list, an opt-out NetSuite has no record of) and plans their
+    links; ``nstui apply`` links them to the records NetSuite made."""
+    from nstui.engine.datasets.planned import CREATED_FROM
+    from nstui.engine.plans.apply import apply_plan
+    from nstui.engine.plans.record import PlanRecorder
+    from nstui.engine.state import StateStore
+
+    base, start = _base(True)
+    with tempfile.TemporaryDirectory(prefix="nstui-parity-") as tmp:
+        folder = Path(tmp) / "world"
+        shutil.copytree(base, folder)
+        clock = Clock(start + timedelta(hours=2))
+        cfg, boxes = _open(folder, clock)
+        try:
+            make_changes(boxes, [("mk_signup", 0, "Customers"), ("mk_opt_out_unknown", 3)], clock)
+            clock.now += timedelta(minutes=10)
+            plan = folder / "plan.json"
+            recorder = PlanRecorder(cfg, plan)
+            asyncio.run(Engine(cfg, sandboxes=boxes, clock=clock).run_once(ALL, dry_run=True, recorder=recorder))
+            recorder.finish()
+            text = plan.read_text()  # the plan goes on with the records it creates, by the dry run's ids
+            assert any(f"{CREATED_FROM + n}," in text for n in range(1, 50))
+            clock.now += timedelta(minutes=1)
+            summary = asyncio.run(apply_plan(Engine(cfg, sandboxes=boxes, clock=clock), plan))
+            assert summary.total.errors == 0
+            with StateStore(cfg.state_path) as state:
+                links = {e: state.link_by_email(e) for e in ("signup0.0@example.net", "gone1.3@example.net")}
+            for email, link in links.items():
+                assert link is not None and link.party.record_id < CREATED_FROM, email
+                row = boxes.netsuite.row(link.party.record_type, link.party.record_id)
+                assert row is not None and row["email"].lower() == email
+        finally:
+            boxes.close()

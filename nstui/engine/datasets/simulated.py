@@ -246,6 +246,9 @@ class PlannedNetSuite(_Delegate):
 @dataclass
 class SimulatedConnections(Connections):
     picture: Picture | None = None
+    #: The connections themselves, for what must see both sides as they are
+    #: (a saved plan's digests, ``plans/observe.py``).
+    real: Connections | None = None
 
 
 def simulate(conn: Connections, state: Any, clock: Callable[[], datetime]) -> Connections:
@@ -253,6 +256,6 @@ def simulate(conn: Connections, state: Any, clock: Callable[[], datetime]) -> Co
     picture = Picture(state, conn.netsuite, conn.marketing, clock)
     return SimulatedConnections(PlannedNetSuite(conn.netsuite, picture),  # type: ignore[arg-type]
                                 PlannedMarketing(conn.marketing, picture),  # type: ignore[arg-type]
-                                conn.sandboxes, picture)
+                                conn.sandboxes, picture, conn)
 
 

@@ -26,13 +26,24 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from nstui.engine import events as ev
 from nstui.engine.datasets.base import PassContext, Plan
-from nstui.engine.datasets.ops import ListAdd, ListRemove, RecordConsent, SaveLink, Step, Upsert
+from nstui.engine.datasets.ops import (
+    ListAdd,
+    ListRemove,
+    NetSuiteCreate,
+    RecordConsent,
+    SaveLink,
+    SetPending,
+    Step,
+    Upsert,
+)
+from nstui.engine.datasets.planned import CREATED_FROM
 from nstui.engine.datasets.platform_view import PlatformContacts
 from nstui.engine.lock import RunLock
 from nstui.engine.plans.file import Batch, PlanFile
 from nstui.engine.plans.observe import ENTITIES, concerned, observe
 from nstui.engine.plans.record import made_for
 from nstui.engine.state import StateStore, parse_iso
+from nstui.netsuite.suiteql import quote
 
 if TYPE_CHECKING:
     from nstui.connections import Connections
@@ -139,6 +150,8 @@ class ApplyPass:
         self.plan = plan
         self.end = plan.datasets[ctx.dataset]
         self.lists: dict[int, int] = {}
+        #: The dry run's ids of the NetSuite records the plan creates -> their real ids.
+        self.created: dict[int, int] = {}
 
     async def run(self) -> None:
         ctx = self.ctx
@@ -156,8 +169,9 @@ class ApplyPass:
                     ctx.state.add_consent(ctx.run_id, **{k: str(row.get(k, "")) for k in CONSENT_FIELDS})
                 continue
             plan = Plan(ctx)
-            plan.steps = [self.resolve(s) for s in batch.steps]
-            plan.after = [self.resolve(s) for s in batch.after]
+            await self.find_created([*batch.steps, *batch.after])
+            plan.steps = [s for s in map(self.resolve, batch.steps) if s is not None]
+            plan.after = [s for s in map(self.resolve, batch.after) if s is not None]
             started = ctx.clock()
             await plan.execute()
             failed |= {s.record_id for s in [*plan.steps, *plan.after]
@@ -185,10 +199,30 @@ class ApplyPass:
                                                reason="list did not exist"))
             self.lists[list_id] = int(found.id)
 
-    def resolve(self, step: Step) -> Step:
+    async def find_created(self, steps: list[Step]) -> None:
+        """A record the plan creates in NetSuite has a dry run's id in the
+        steps after its create (``planned.CREATED_FROM`` and up); once made,
+        it is found by the create's external ID (record type and email)."""
+        default = "customer" if self.ctx.dataset == "customers" else "contact"
+        for step in steps:
+            for record_type, rid in _record_ids(step, default):
+                if rid >= CREATED_FROM and rid not in self.created:
+                    ext = NetSuiteCreate(step.key, record_type=record_type).external_id
+                    rows = [r async for r in self.ctx.conn.netsuite.suiteql(
+                        f"SELECT id FROM {record_type} WHERE externalid = {quote(ext)}")]
+                    if rows:
+                        self.created[rid] = int(rows[0]["id"])
+
+    def resolve(self, step: Step) -> Step | None:
         """The step with the ids a dry run could not know: lists it planned to
-        create, contacts it planned to create (no id yet: the read-back after
-        the write links them), this run's id in the consent history."""
+        create, contacts it planned to create (no id yet: the read-back
+        after the write links them), this run's id in the consent history,
+        and NetSuite records it planned to create (None: that create did not
+        happen; the next sync reads the record when it is there)."""
+        default = "customer" if self.ctx.dataset == "customers" else "contact"
+        if any(rid >= CREATED_FROM and rid not in self.created for _, rid in _record_ids(step, default)):
+            return None
+        step = _with_record_ids(step, self.created)
         op = step.op
         if isinstance(op, Upsert) and op.write.lists:
             op = dataclasses.replace(op, write=dataclasses.replace(
@@ -236,8 +270,12 @@ class ApplyPass:
         for line in self.plan.state_lines(name):
             for key, value in line.get("digests", ()):
                 rid = int(key[3:]) if str(key)[3:].isdigit() else None
+                if rid is not None and rid >= CREATED_FROM:
+                    continue  # a record the plan created: read again by the next sync
                 ctx.state.set_record_digest(name, key, None if rid in failed or rid in written else value)
             for rid, flag in line.get("pending", ()):
+                if int(rid) >= CREATED_FROM:
+                    continue
                 ctx.state.set_pending(name, int(rid), bool(flag) or int(rid) in failed)
         for rid in failed:
             ctx.state.set_pending(name, rid, True)
@@ -246,3 +284,32 @@ class ApplyPass:
             if mark is not None:
                 ctx.state.set_watermark(name, mark, side)
         ctx.state.checkpoint()
+
+
+def _record_ids(step: Step, default_type: str) -> list[tuple[str, int]]:
+    """(record type, id) of every NetSuite record ``step`` names."""
+    found = []
+    if step.record_id is not None:
+        found.append((default_type, step.record_id))
+    rid = getattr(step.op, "record_id", None)
+    if isinstance(rid, int):
+        found.append((getattr(step.op, "record_type", default_type), rid))
+    for change in step.commit:
+        if isinstance(change, SaveLink):
+            found.append((change.record_type, change.record_id))
+        elif isinstance(change, SetPending):
+            found.append((default_type, change.record_id))
+    return found
+
+
+def _with_record_ids(step: Step, real: dict[int, int]) -> Step:
+    """``step`` with the record ids of ``real`` replaced."""
+    if not real:
+        return step
+    op = step.op
+    if op is not None and getattr(op, "record_id", None) in real:
+        op = dataclasses.replace(op, record_id=real[op.record_id])  # type: ignore[attr-defined,call-arg]
+    commit = tuple(dataclasses.replace(c, record_id=real[c.record_id])
+                   if isinstance(c, (SaveLink, SetPending)) and c.record_id in real else c for c in step.commit)
+    record_id = real.get(step.record_id, step.record_id) if step.record_id is not None else None
+    return dataclasses.replace(step, op=op, commit=commit, record_id=record_id)

@@ -18,6 +18,7 @@ from nstui.engine.datasets.ops import Step
 from nstui.netsuite.suiteql import quote
 
 if TYPE_CHECKING:
+    from nstui.connections import Connections
     from nstui.engine.datasets.base import PassContext
     from nstui.marketing.model import MarketingContact
 
@@ -59,13 +60,16 @@ def contact_digest(contact: MarketingContact | None) -> str:
 async def observe(ctx: PassContext, ids: list[int], emails: list[str]) -> tuple[dict[str, str], dict[str, str]]:
     """Digests of NetSuite records ``ids`` (of the pass's data set) and of the
     marketing contacts ``emails``, as both sides have them now."""
-    netsuite = await _netsuite(ctx, ids) if ids else {}
-    contacts = await ctx.conn.marketing.get_contacts(emails) if emails else {}
+    # Both sides as they are, not as a dry run's picture has them after its
+    # earlier plans: apply compares every batch before it writes anything.
+    conn: Connections = getattr(ctx.conn, "real", None) or ctx.conn
+    netsuite = await _netsuite(ctx, conn, ids) if ids else {}
+    contacts = await conn.marketing.get_contacts(emails) if emails else {}
     marketing = {e: contact_digest(contacts.get(e)) for e in emails}
     return netsuite, marketing
 
 
-async def _netsuite(ctx: PassContext, ids: list[int]) -> dict[str, str]:
+async def _netsuite(ctx: PassContext, conn: Connections, ids: list[int]) -> dict[str, str]:
     from nstui.engine.datasets import PASSES
     from nstui.engine.datasets.entities import EntityPass
     from nstui.engine.datasets.records import ItemsPass, OrdersPass
@@ -82,9 +86,9 @@ async def _netsuite(ctx: PassContext, ids: list[int]) -> dict[str, str]:
             select, from_, where = one.query()
             cond = f"t.id IN ({marks})"
         query = f"SELECT {select} FROM {from_} WHERE {f'{where} AND {cond}' if where else cond}"
-        rows: dict[int, dict[str, Any]] = {int(r["id"]): {"row": r} async for r in ctx.conn.netsuite.suiteql(query)}
+        rows: dict[int, dict[str, Any]] = {int(r["id"]): {"row": r} async for r in conn.netsuite.suiteql(query)}
         if isinstance(one, EntityPass) and one.optins_on and one.optins.campaign_subscriptions and rows:
-            subs = await ctx.conn.netsuite.entity_subscriptions(one.record_type, sorted(rows))  # type: ignore[arg-type]
+            subs = await conn.netsuite.entity_subscriptions(one.record_type, sorted(rows))  # type: ignore[arg-type]
             for rid, states in subs.items():
                 if rid in rows:
                     rows[rid]["subscriptions"] = sorted((s.name, s.subscribed, str(s.last_modified)) for s in states)
