@@ -35,6 +35,7 @@ from nstui.config import ConfigFile
 from nstui.connections import Sandboxes, open_sandboxes
 from nstui.engine import Engine
 from nstui.engine.datasets.ops import Op
+from nstui.engine.rules.emails import normalize_email
 
 from .conftest import write_config
 
@@ -166,9 +167,11 @@ def make_changes(boxes: Sandboxes, changes: list[tuple[Any, ...]], clock: Clock)
             mk.add_contact(email, {})
             mk.contact_unsubscribes(email)
         elif kind == "mk_email_changed" and contacts:
-            # to a new address, or to one another NetSuite record has (NetSuite refuses it)
+            # to a new address, or to one another NetSuite record has (NetSuite
+            # refuses it); the platform takes valid addresses only
             taken = {c.lower() for c in contacts}
-            free = [x["email"].lower() for x in mailed if x["email"].lower() not in taken]
+            free = [x["email"].lower() for x in mailed if x["email"].lower() not in taken
+                    and normalize_email(x["email"])[0]]
             new = _pick(free, i) if args[0] and free else f"moved{n}.{i}@example.net"
             mk.change_email(_pick(contacts, i), new)
         elif kind == "item_edit":

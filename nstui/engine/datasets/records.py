@@ -262,10 +262,12 @@ class OrdersPass(RecordPass):
         lines = await self.lines(ids)
         link_field = (self.ds.link_field or "").lower()
         link_values = [str(r.get(link_field) or "") for r in rows] if link_field else []
-        by_id = await self.linked_emails(link_values) if link_field else {}
+        # The customer's email is read with the linked records' (not from the
+        # join): as NetSuite has it now, a dry run's own writes included.
+        by_id = await self.linked_emails(link_values + [_entity(r) for r in rows])
         emails: dict[int, str | None] = {}
         for row in rows:
-            raw = row.get("customer_email")
+            raw = by_id.get(_entity(row), row.get("customer_email"))
             if link_field and row.get(link_field) not in (None, ""):
                 value = str(row[link_field])
                 raw = by_id.get(value, "") if value.isdigit() else value
@@ -325,6 +327,13 @@ class OrdersPass(RecordPass):
         for name in self.ds.custom_fields:
             record[name] = row.get(name.lower())
         return record
+
+
+def _entity(row: dict[str, Any]) -> str:
+    try:
+        return str(int(float(row.get("entity"))))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return ""
 
 
 def _date(value: Any) -> Any:
