@@ -131,3 +131,8 @@ async def test_an_unreachable_account_allows_typing_marked_unchecked(tmp_path):
         await pilot.pause()
         assert app.session.model.datasets.customers.fields[-1].netsuite == "tier"
         assert any("unchecked" in n.message for n in app._notifications)  # noqa: SLF001
+        await pilot.press("escape", "1", "a", *"Events", "tab", "tab")   # a campaign subscription typed
+        await pick(pilot, "Ev")
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert [m.netsuite_subscription for m in app.session.model.optins.campaign_subscriptions][-1] == "Events"

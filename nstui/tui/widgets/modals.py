@@ -14,7 +14,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from nstui.config import DIRECTIONS
+from nstui.tui.screens.base import account_facts
 from nstui.tui.texts import LABELS
+from nstui.tui.widgets.account_choice import AccountChoice
 from nstui.tui.widgets.pickers import Picker
 
 
@@ -101,10 +103,11 @@ class MappingModal(FormModal):
 
     A subscription already mapped elsewhere cannot be picked; ctrl+n names a
     new list, created only when the form is confirmed (the screen that pushed
-    this does the creating), so a cancelled form leaves nothing behind.
+    this does the creating), so a cancelled form leaves nothing behind. While
+    NetSuite (or the platform) cannot be read, its names are typed, unchecked.
     """
 
-    AUTO_FOCUS = "#subscription"
+    AUTO_FOCUS = "#subscription, #subscription-type"
     BINDINGS = [Binding("ctrl+n", "new_list", "New list")]
 
     def __init__(self, subscriptions: list[str], lists: list[str], taken: set[str],
@@ -119,20 +122,37 @@ class MappingModal(FormModal):
     def compose(self) -> ComposeResult:
         c = self.current
         free = [s for s in self.subscriptions if s.lower() not in self.taken or (c and s == c.netsuite_subscription)]
+        self.typed = {side for side in ("netsuite", "marketing") if self._unreadable(side)}
         with Vertical(classes="modal wide"):
             yield Label("Edit mapping" if c else "New mapping", classes="title")
             yield Label("NetSuite campaign subscription (type to search)")
-            yield Picker([(Text(s), s) for s in free], id="subscription", prompt="Pick a subscription",
-                         value=c.netsuite_subscription if c and c.netsuite_subscription in free else Select.NULL,
-                         compact=True)
+            if "netsuite" in self.typed:
+                yield AccountChoice(c.netsuite_subscription if c else "", id="subscription", placeholder="Newsletter")
+            else:
+                yield Picker([(Text(s), s) for s in free], id="subscription", prompt="Pick a subscription",
+                             value=c.netsuite_subscription if c and c.netsuite_subscription in free else Select.NULL,
+                             compact=True)
             yield Label("Direction")
             yield Picker([(LABELS[d], d) for d in DIRECTIONS], id="direction", allow_blank=False,
                          value=c.direction if c else "netsuite_to_bronto", compact=True)
             yield Label("Marketing list (ctrl+n: create a new list)")
-            yield Picker([(Text(n), n) for n in self.lists], id="list", prompt="Pick a list",
-                         value=c.list if c and c.list in self.lists else Select.NULL, compact=True)
+            if "marketing" in self.typed:
+                yield AccountChoice(c.list if c else "", id="list", account="the marketing platform",
+                                    placeholder="Newsletter")
+            else:
+                yield Picker([(Text(n), n) for n in self.lists], id="list", prompt="Pick a list",
+                             value=c.list if c and c.list in self.lists else Select.NULL, compact=True)
             yield Static("", id="problem", classes="problem")
             yield self.buttons()
+
+    def _unreadable(self, side: str) -> bool:
+        facts = getattr(self.app, "facts", None)
+        return facts is not None and side in facts.problems
+
+    def on_mount(self) -> None:
+        for side, selector in (("netsuite", "#subscription"), ("marketing", "#list")):
+            if side in self.typed:
+                self.query_one(selector, AccountChoice).set_choices(None, account_facts(self.app, side)[1])  # type: ignore[arg-type]
 
     def _label(self, name: str) -> Text:
         return Text(f"{name} (new: created on OK)" if name in self.new_lists else name)
@@ -141,6 +161,9 @@ class MappingModal(FormModal):
         if name not in self.lists:
             self.lists.append(name)
             self.new_lists.add(name)
+        if "marketing" in self.typed:
+            self.query_one("#list", AccountChoice).accept(name)
+            return
         select = self.query_one("#list", Select)
         select.set_options([(self._label(n), n) for n in self.lists])
         select.value = name
@@ -153,16 +176,24 @@ class MappingModal(FormModal):
         self.app.push_screen(NewListModal(self.lists), named)
 
     def action_ok(self) -> None:
-        sub = self.query_one("#subscription", Select).value
-        lst = self.query_one("#list", Select).value
+        sub, lst = self._chosen("#subscription"), self._chosen("#list")
         direction = self.query_one("#direction", Select).value
         missing = [what for what, value in (("netsuite_subscription: pick a campaign subscription", sub),
                                             ("list: pick a list (ctrl+n names a new one)", lst))
-                   if value is Select.NULL]
+                   if value is Select.NULL or value == ""]
         if missing:
             self.refuse("\n".join(missing))
             return
         self.answer(MappingChoice(str(sub), str(direction), str(lst), new_list=str(lst) in self.new_lists))
+
+
+    def _chosen(self, selector: str) -> object:
+        widget = self.query_one(selector)
+        return widget.current if isinstance(widget, AccountChoice) else self.query_one(selector, Select).value
+
+    @on(AccountChoice.Chosen)
+    def _typed(self, event: AccountChoice.Chosen) -> None:
+        event.stop()  # enter in a typed name moves on; ctrl+o confirms
 
 
 class NewListModal(ModalScreen["str | None"]):
