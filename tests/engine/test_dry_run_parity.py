@@ -39,7 +39,7 @@ from nstui.engine.rules.emails import normalize_email
 
 from .conftest import write_config
 
-EXAMPLES = int(os.environ.get("NSTUI_PARITY_EXAMPLES") or 30)  # read at import: the fixtures clear NSTUI_*
+EXAMPLES = int(os.environ.get("NSTUI_PARITY_EXAMPLES") or 25)  # read at import: the fixtures clear NSTUI_*
 #: Shrinking a failure takes minutes; NSTUI_PARITY_SHRINK=1 shrinks it to the smallest scenario.
 PHASES = tuple(Phase) if os.environ.get("NSTUI_PARITY_SHRINK") == "1" else (Phase.explicit, Phase.reuse, Phase.generate)
 ALL = ["customers", "contacts", "items", "orders"]
