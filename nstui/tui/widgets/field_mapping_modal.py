@@ -25,6 +25,7 @@ from nstui.config import DIRECTIONS, FieldMapping, describe_validation_error
 from nstui.tui.screens.base import account_facts
 from nstui.tui.texts import LABELS
 from nstui.tui.widgets.account_choice import AccountChoice
+from nstui.tui.widgets.inputs import StillInput
 from nstui.tui.widgets.modals import FormModal, Submit
 from nstui.tui.widgets.pickers import Picker
 
@@ -56,12 +57,12 @@ class FieldMappingModal(FormModal):
         directions = ["netsuite_to_bronto"] if one_way else list(DIRECTIONS)
         netsuite: Widget = (AccountChoice(c.netsuite if c else "", id="netsuite", placeholder="custentity_tier",
                                           prompt="Pick a field (type to search)") if self.checked
-                            else Input(c.netsuite if c else "", id="netsuite", placeholder="custbody_tier",
+                            else StillInput(c.netsuite if c else "", id="netsuite", placeholder="custbody_tier",
                                        compact=True))
         marketing: Widget = (AccountChoice(c.marketing if c else "", id="marketing", placeholder="TIER",
                                            account="the marketing platform", prompt="Pick a data field")
                              if self.data_fields else
-                             Input(c.marketing if c else "", id="marketing", placeholder="tier", compact=True))
+                             StillInput(c.marketing if c else "", id="marketing", placeholder="tier", compact=True))
         with Vertical(classes="modal wide"):
             yield Label(Text(f"{'Edit' if c else 'New'} field mapping: {self.dataset}"), classes="title")
             yield Label("NetSuite field (its SuiteQL name and kind)")

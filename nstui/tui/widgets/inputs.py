@@ -10,16 +10,20 @@ from textual.widget import Widget
 from textual.widgets import Input
 
 
-class FieldInput(Input):
+class StillInput(Input):
+    """A text box whose cursor does not blink: a blinking cursor redraws twice
+    a second, over SSH too, for nothing (and makes snapshots depend on time)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.cursor_blink = False
+
+
+class FieldInput(StillInput):
     BINDINGS = [
         Binding("enter", "submit", "Apply", show=True),
         Binding("escape", "leave", "Leave field", show=True),
     ]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # A blinking cursor redraws twice a second, over SSH too, for nothing.
-        self.cursor_blink = False
 
     def action_leave(self) -> None:
         leave = getattr(self.screen, "leave_field", None)

@@ -17,6 +17,7 @@ from nstui.config import DIRECTIONS
 from nstui.tui.screens.base import account_facts
 from nstui.tui.texts import LABELS
 from nstui.tui.widgets.account_choice import AccountChoice
+from nstui.tui.widgets.inputs import StillInput
 from nstui.tui.widgets.pickers import Picker
 
 
@@ -210,7 +211,7 @@ class NewListModal(ModalScreen["str | None"]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal"):
             yield Label("Create a new list in the marketing platform", classes="title")
-            yield Input(placeholder="List name", id="name")
+            yield StillInput(placeholder="List name", id="name")
             yield Static("", id="problem", classes="problem")
             yield Static("enter creates it, esc cancels", classes="hint")
 

@@ -16,6 +16,7 @@ from textual.widgets import Input, Label, Static
 
 from nstui.commands.why import explain, render
 from nstui.engine.rules.emails import normalize_email
+from nstui.tui.widgets.inputs import StillInput
 
 
 class WhyModal(ModalScreen[None]):
@@ -31,7 +32,7 @@ class WhyModal(ModalScreen[None]):
             # Two short lines: one long label is cut at 80 columns.
             yield Label("Why is this contact (un)subscribed?")
             yield Label("Type an email, then enter. Esc closes.")
-            yield Input(placeholder="name@example.com", id="why-email")
+            yield StillInput(placeholder="name@example.com", id="why-email")
             with VerticalScroll(id="why-scroll"):
                 yield Static("", id="why-answer")
 
