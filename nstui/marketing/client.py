@@ -421,7 +421,12 @@ class MarketingClient:
             skip += V2_PAGE
 
     async def list_changes_since(self, list_id: int, since: datetime) -> AsyncIterator[tuple[str, bool, datetime]]:
-        """Members of a list whose membership or data changed at or after ``since``."""
+        """Members of a list whose membership or data changed at or after
+        ``since``, each with whether it is a *subscribed* member. An unsubscribed,
+        bounced or suppressed contact stays on its lists (the platform keeps the
+        membership, its list status ``suppressed``: contact_lists.status in
+        dotdigital-contacts-service.json), so a member whose v2 status is not
+        Subscribed is on the list but not subscribed to it."""
         skip = 0
         while True:
             page = await self._json(
@@ -429,7 +434,7 @@ class MarketingClient:
                 f"/v2/address-books/{list_id}/contacts/modified-since/{_iso(since)}?select={V2_PAGE}&skip={skip}",
                 list[wire.V2Contact])
             for c in page:
-                yield c.email.lower(), True, since
+                yield c.email.lower(), c.status in (None, "Subscribed"), since
             if len(page) < V2_PAGE:
                 return
             skip += V2_PAGE

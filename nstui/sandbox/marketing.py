@@ -28,6 +28,7 @@ from urllib.parse import unquote
 
 import httpx
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -35,6 +36,7 @@ from starlette.routing import Route
 from nstui.config import SandboxConfig
 from nstui.credentials import MarketingCredentials
 from nstui.files import private_file
+from nstui.sandbox import marketing_requests as rq
 from nstui.sandbox.faults import Faults, spoil
 from nstui.sandbox.transport import EmbeddedTransport
 from nstui.server_clock import http_date
@@ -138,7 +140,7 @@ class MarketingSandbox:
                 self.db.execute("INSERT INTO addressbook (name, visibility) VALUES (?, 'Private')", (name,))
             for name, kind in {**DEFAULT_DATA_FIELDS, **(data_fields or {})}.items():
                 self.db.execute("INSERT OR IGNORE INTO datafield (name, type) VALUES (?, ?)", (name, kind))
-        self.app = Starlette(routes=self._routes())
+        self.app = Starlette(routes=self._routes(), exception_handlers={HTTPException: self._no_route})
 
     # -- plumbing ------------------------------------------------------------------
 
@@ -151,15 +153,23 @@ class MarketingSandbox:
     def _stamp(self) -> str:
         return _fmt(self.clock())
 
+    async def _no_route(self, request: Request, exc: Exception) -> Response:
+        """No such operation: JSON as every other answer, not Starlette's plain text."""
+        status = exc.status_code if isinstance(exc, HTTPException) else 404
+        if request.url.path.startswith("/v2/"):
+            return v2_error(status, "ERROR_RESOURCE_NOT_FOUND" if status == 404 else "ERROR_METHOD_NOT_ALLOWED")
+        return error(status, "notFound" if status == 404 else "methodNotAllowed",
+                     f"No operation {request.method} {request.url.path[:200]}")
+
     def _routes(self) -> list[Route]:
         g = self._gate
         return [
             Route("/v2/account-info", g(self._account), methods=["GET"]),
             Route("/v2/data-fields", g(self._data_fields), methods=["GET"]),
             Route("/v2/address-books", g(self._books), methods=["GET", "POST"]),
-            Route("/v2/address-books/{book:int}/contacts/delete", g(self._book_remove), methods=["POST"]),
-            Route("/v2/address-books/{book:int}/contacts/modified-since/{date}", g(self._book_changed), methods=["GET"]),
-            Route("/v2/address-books/{book:int}/contacts/unsubscribed-since/{date}", g(self._book_unsubscribed),
+            Route("/v2/address-books/{book}/contacts/delete", g(self._book_remove), methods=["POST"]),
+            Route("/v2/address-books/{book}/contacts/modified-since/{date}", g(self._book_changed), methods=["GET"]),
+            Route("/v2/address-books/{book}/contacts/unsubscribed-since/{date}", g(self._book_unsubscribed),
                   methods=["GET"]),
             Route("/v2/contacts/suppressed-since/{date}", g(self._suppressed_since), methods=["GET"]),
             Route("/contacts/v3", g(self._contacts), methods=["GET"]),
@@ -219,8 +229,16 @@ class MarketingSandbox:
                 return JSONResponse({"message": "An error has occurred."}, status_code=500)
             try:
                 response: Response = await handler(request)
-            except json.JSONDecodeError:
-                return error(400, "contacts:badJson", "The request JSON is badly formed")
+            except (rq.BadRequest, json.JSONDecodeError, UnicodeDecodeError) as e:
+                # a malformed request (bad JSON, a wrong type, a value out of its
+                # documented range): refused whole, nothing written
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
+                what = "The request JSON is badly formed" if not isinstance(e, rq.BadRequest) else str(e)
+                if request.url.path.startswith("/v2/"):
+                    return v2_error(400, f"ERROR_PARAMETER_INVALID: {what}")
+                area = "insightData" if request.url.path.startswith("/insightData/") else "contacts"
+                return error(400, f"{area}:invalidRequest", what)
             lost = self.faults.lost_answer(request.method, request.url.path)
             return spoil(lost) if lost else response  # type: ignore[return-value]
         return endpoint
@@ -320,8 +338,12 @@ class MarketingSandbox:
             raise ValueError("the body must be a contact object")
         ids = body.get("identifiers") or {}
         email = (ids.get("email") or email or "").strip().lower()
-        if "@" not in email:
-            raise ValueError(f"The id value '{email}' is invalid for the identifier 'email'")
+        if not rq.valid_email(email):
+            raise rq.InvalidEntry("invalidEmail", f"The id value '{email[:256]}' is invalid for the identifier 'email'")
+        mobile = ids.get("mobileNumber")
+        if mobile is not None and not rq.E164.fullmatch(mobile):
+            raise rq.InvalidEntry("invalidMobileNumber", f"The id value '{mobile[:40]}' is invalid for the identifier "
+                                  "'mobileNumber' (international format, E.164)")
         row = self._contact_row(email)
         created = row is None
         channel = ((body.get("channelProperties") or {}).get("email")) or {}
@@ -378,7 +400,12 @@ class MarketingSandbox:
             # deleteContact answers 200 with the deleted contact's id
             # (dotdigital-contacts-service.json, DELETE /contacts/v3/{identifier}/{value})
             return JSONResponse({"contactId": row["id"]}, status_code=200)
+        rq.choice(request.query_params.get("merge-option", "overwrite"), "merge-option",
+                  ("overwrite", "overwrite-if-not-empty", "overwrite-if-empty"))
+        if identifier == "email" and not rq.valid_email(value):
+            raise rq.BadRequest(f"The id value '{value[:256]}' is invalid for the identifier 'email'")
         body = await self._body(request)
+        rq.parse(rq.ContactWriteBody, body)
         try:
             self.db.execute("BEGIN")
             new_row, created = self._upsert(body, value if identifier == "email" else (row["email"] if row else ""),
@@ -391,9 +418,13 @@ class MarketingSandbox:
 
     async def _contacts(self, request: Request) -> Response:
         q = request.query_params
-        limit = int(q.get("limit") or 1000)
-        if not 1 <= limit <= 5000:
-            return error(400, "contacts:invalidLimit", "limit is 1 to 5000")
+        limit = rq.whole(q.get("limit"), "limit", low=1, high=5000, default=1000)
+        for part in (q.get("include") or "").split("|"):
+            if part:
+                rq.choice(part, "include", ("channelProperties", "lists", "preferences", "consentRecords"))
+        for part in (q.get("data-fields") or "").split("|"):
+            if part and not rq.DATA_FIELD_NAME.fullmatch(part):
+                raise rq.BadRequest(f"data-fields: {part[:60]!r} is not a data field name or [[ALL]]")
         where: list[str] = ["1 = 1"]
         params: list[Any] = []
         modified = q.get("~modified")
@@ -406,10 +437,11 @@ class MarketingSandbox:
         if marker:
             try:
                 m_updated, m_id = base64.urlsafe_b64decode(marker.encode()).decode().split("|")
+                cursor = int(m_id)
             except ValueError:
                 return error(400, "contacts:invalidMarker", "The marker is invalid")
             where.append("(updated > ? OR (updated = ? AND id > ?))")
-            params += [m_updated, m_updated, int(m_id)]
+            params += [m_updated, m_updated, cursor]
         rows = self.db.execute(f"SELECT * FROM contact WHERE {' AND '.join(where)} ORDER BY updated, id LIMIT ?",
                                (*params, limit + 1)).fetchall()
         more = len(rows) > limit
@@ -430,9 +462,8 @@ class MarketingSandbox:
 
     async def _import(self, request: Request) -> Response:
         body = await self._body(request)
-        contacts = body.get("contacts") if isinstance(body, dict) else None
-        if not isinstance(contacts, list) or not contacts:
-            return error(400, "contacts:badJson", "contacts must be a non-empty array")
+        rq.parse(rq.ImportBody, body)
+        contacts = body["contacts"]
         if len(contacts) > MAX_IMPORT:
             return error(400, "contacts:tooManyContacts", f"An import takes at most {MAX_IMPORT} contacts")
         stamp = self._stamp()
@@ -445,9 +476,11 @@ class MarketingSandbox:
             try:
                 row, was_new = self._upsert(c, "", stamp)
             except ValueError as e:
-                ids = (c.get("identifiers") or {}) if isinstance(c, dict) else {}
-                failures.append({"matchIdentifier": "email", "identifiers": ids,
-                                 "failures": [{"failureCode": "invalidEntry", "description": str(e)}]})
+                # importContacts reports a contact it cannot take as a failure
+                # (getImportStatus failures: invalidEmail, duplicateIdentifier, ...)
+                code = e.code if isinstance(e, rq.InvalidEntry) else "invalidEntry"
+                failures.append({"matchIdentifier": "email", "identifiers": c.get("identifiers") or {},
+                                 "failures": [{"failureCode": code, "description": str(e)}]})
                 continue
             ref = {"contactId": row["id"], "identifiers": {"email": row["email"]}}
             (created_refs if was_new else updated_refs).append(ref)
@@ -487,13 +520,17 @@ class MarketingSandbox:
     async def _books(self, request: Request) -> Response:
         if request.method == "POST":
             body = await self._body(request)
-            name = (body or {}).get("name", "") if isinstance(body, dict) else ""
-            if not name.strip():
+            if not isinstance(body, dict):
+                return v2_error(400, "ERROR_ADDRESSBOOK_INVALID: the body is an address book object")
+            name = body.get("name", "")
+            if not isinstance(name, str) or not name.strip():
                 return v2_error(400, "ERROR_ADDRESSBOOK_INVALID: name is required")
             if len(name) > 128:  # createAddressBook: "max 128 characters"
                 return v2_error(400, "ERROR_ADDRESSBOOK_INVALID: the name is longer than 128 characters")
             if name.strip().lower() in RESERVED_LIST_NAMES:
                 return v2_error(400, "ERROR_ADDRESSBOOK_NAME_ISRESERVED")
+            if "visibility" in body:
+                rq.choice(body["visibility"], "visibility", ("Private", "Public"))
             try:
                 cur = self.db.execute("INSERT INTO addressbook (name, visibility) VALUES (?, ?)",
                                       (name, body.get("visibility") or "Private"))
@@ -503,25 +540,31 @@ class MarketingSandbox:
             # lists YAML says 200 for the same call, and the client takes either
             return JSONResponse({"id": cur.lastrowid, "name": name, "visibility": body.get("visibility") or "Private",
                                  "contacts": 0}, status_code=201)
-        select, skip = int(request.query_params.get("select") or 1000), int(request.query_params.get("skip") or 0)
+        select, skip = self._paging(request)
         rows = self.db.execute(
             "SELECT b.id, b.name, b.visibility, (SELECT COUNT(*) FROM membership m WHERE m.list_id = b.id) AS n "
             "FROM addressbook b ORDER BY b.id LIMIT ? OFFSET ?", (min(select, 1000), skip)).fetchall()
         return JSONResponse([{"id": r["id"], "name": r["name"], "visibility": r["visibility"], "contacts": r["n"]}
                              for r in rows])
 
+    def _paging(self, request: Request) -> tuple[int, int]:
+        """v2 select (1 to 1000) and skip (not negative): ecommerce.yaml, get-orders-since-date, 400."""
+        q = request.query_params
+        return (rq.whole(q.get("select"), "select", low=1, high=1000, default=1000),
+                rq.whole(q.get("skip"), "skip", low=0, default=0))
+
     async def _book_remove(self, request: Request) -> Response:
+        book = rq.whole(request.path_params["book"], "addressBookId", low=1)
         ids = await self._body(request)
-        if not isinstance(ids, list):
-            return v2_error(400, "ERROR_INVALID_BODY: an array of contact ids")
+        if not isinstance(ids, list) or not all(type(i) is int and 0 < i <= rq.INT32 for i in ids):
+            return v2_error(400, "ERROR_PARAMETER_INVALID: the body is an array of contact ids")
         stamp = self._stamp()
         with self.db:
             for cid in ids:
-                cur = self.db.execute("DELETE FROM membership WHERE list_id = ? AND contact_id = ?",
-                                      (request.path_params["book"], int(cid)))
+                cur = self.db.execute("DELETE FROM membership WHERE list_id = ? AND contact_id = ?", (book, cid))
                 if cur.rowcount:
-                    self._log(int(cid), "list_remove", self._list_name(request.path_params["book"]), stamp)
-                self.db.execute("UPDATE contact SET updated = ? WHERE id = ?", (stamp, int(cid)))
+                    self._log(cid, "list_remove", self._list_name(book), stamp)
+                self.db.execute("UPDATE contact SET updated = ? WHERE id = ?", (stamp, cid))
         # 202 with the bulk deletion's id and status (ApiContact_DeleteContactsFromAddressBook:
         # ApiBulkContactDeletion); the sandbox has finished by the time it answers
         return JSONResponse({"id": str(uuid.uuid4()), "status": "Completed"}, status_code=202)
@@ -532,24 +575,26 @@ class MarketingSandbox:
                 "status": V2_STATUS.get(row["status"], "Suppressed")}
 
     async def _book_changed(self, request: Request) -> Response:
+        book = rq.whole(request.path_params["book"], "addressBookId", low=1)
         since = _parse_date(request.path_params["date"])
         if since is None:
             return v2_error(400, "ERROR_INVALID_DATE")
-        select, skip = int(request.query_params.get("select") or 1000), int(request.query_params.get("skip") or 0)
+        rq.choice(request.query_params.get("withFullData", "false").lower(), "withFullData", ("true", "false"))
+        select, skip = self._paging(request)
         rows = self.db.execute(
             "SELECT c.* FROM membership m JOIN contact c ON c.id = m.contact_id WHERE m.list_id = ? "
             "AND (m.changed >= ? OR c.updated >= ?) ORDER BY c.id LIMIT ? OFFSET ?",
-            (request.path_params["book"], since, since, min(select, 1000), skip)).fetchall()
+            (book, since, since, select, skip)).fetchall()
         return JSONResponse([self._v2_contact(r) for r in rows])
 
     async def _suppressed_since(self, request: Request) -> Response:
         since = _parse_date(request.path_params["date"])
         if since is None:
             return v2_error(400, "ERROR_INVALID_DATE")
-        select, skip = int(request.query_params.get("select") or 1000), int(request.query_params.get("skip") or 0)
+        select, skip = self._paging(request)
         rows = self.db.execute(
             "SELECT s.reason, s.at, c.* FROM suppression s JOIN contact c ON c.id = s.contact_id "
-            "WHERE s.at >= ? ORDER BY s.id LIMIT ? OFFSET ?", (since, min(select, 1000), skip)).fetchall()
+            "WHERE s.at >= ? ORDER BY s.id LIMIT ? OFFSET ?", (since, select, skip)).fetchall()
         return JSONResponse([{"suppressedContact": self._v2_contact(r), "dateRemoved": r["at"], "reason": r["reason"]}
                              for r in rows])
 
@@ -558,23 +603,24 @@ class MarketingSandbox:
         with the time it happened (dotdigital-v2-api-swagger.json,
         ApiContact_GetUnsubscribedContactsInAddressBook: ApiContactSuppression
         items; the lists YAML's get-unsubscribed-contacts-from-address-book-since-date)."""
+        book = rq.whole(request.path_params["book"], "addressBookId", low=1)
         since = _parse_date(request.path_params["date"])
         if since is None:
             return v2_error(400, "ERROR_INVALID_DATE")
-        select, skip = int(request.query_params.get("select") or 1000), int(request.query_params.get("skip") or 0)
+        select, skip = self._paging(request)
         rows = self.db.execute(
             "SELECT u.at, c.* FROM list_unsubscribe u JOIN contact c ON c.id = u.contact_id "
             "WHERE u.list_id = ? AND u.at >= ? ORDER BY u.id LIMIT ? OFFSET ?",
-            (request.path_params["book"], since, min(select, 1000), skip)).fetchall()
+            (book, since, select, skip)).fetchall()
         return JSONResponse([{"suppressedContact": self._v2_contact(r), "dateRemoved": r["at"],
                               "reason": "Unsubscribed"} for r in rows])
 
     # -- insight data ------------------------------------------------------------------
 
     async def _collection(self, request: Request) -> Response:
-        name = request.path_params["name"]
-        scope = request.query_params.get("collectionScope", "account")
-        kind = request.query_params.get("collectionType", "custom")
+        name = rq.collection_name(request.path_params["name"])
+        scope = rq.choice(request.query_params.get("collectionScope"), "collectionScope", ("account", "contact"))
+        kind = rq.choice(request.query_params.get("collectionType"), "collectionType", rq.COLLECTION_TYPES)
         if self.db.execute("SELECT 1 FROM collection WHERE name = ?", (name,)).fetchone():
             return Response(status_code=200)
         self.db.execute("INSERT INTO collection VALUES (?, ?, ?)", (name, scope, kind))
@@ -582,11 +628,8 @@ class MarketingSandbox:
 
     async def _insight_import(self, request: Request) -> Response:
         body = await self._body(request)
-        if not isinstance(body, dict) or not body.get("records"):
-            return error(400, "insightData:badJson", "records must be a non-empty array")
-        name, scope = body.get("collectionName"), body.get("collectionScope")
-        if scope not in ("account", "contact"):
-            return error(400, "insightData:invalidScope", "collectionScope is account or contact")
+        rq.parse(rq.InsightImportBody, body)
+        name, scope = rq.collection_name(body["collectionName"]), body["collectionScope"]
         stamp = self._stamp()
         imported, failures = 0, []
         self.db.execute("BEGIN")
@@ -624,7 +667,7 @@ class MarketingSandbox:
         return JSONResponse(json.loads(row["result"]))
 
     def _records_page(self, request: Request, owner_clause: str) -> Response:
-        name = request.path_params["name"]
+        name = rq.collection_name(request.path_params["name"])
         if not self.db.execute("SELECT 1 FROM collection WHERE name = ?", (name,)).fetchone():
             return error(404, "insightData:collectionNotFound", f"The collection '{name}' does not exist")
         marker = request.query_params.get("marker") or ""
@@ -654,15 +697,16 @@ class MarketingSandbox:
 
     async def _account_record(self, request: Request) -> Response:
         cur = self.db.execute("DELETE FROM record WHERE collection = ? AND key = ? AND contact_id = 0",
-                              (request.path_params["name"], request.path_params["key"]))
+                              (rq.collection_name(request.path_params["name"]), request.path_params["key"]))
         if not cur.rowcount:
             return error(404, "insightData:recordNotFound", "The record does not exist")
         return Response(status_code=204)
 
     async def _contact_record_delete(self, request: Request) -> Response:
+        rq.choice(request.path_params["identifier"], "identifier", ("email",))
         row = self._contact_row(unquote(request.path_params["value"]))
         cur = self.db.execute("DELETE FROM record WHERE collection = ? AND key = ? AND contact_id = ?",
-                              (request.path_params["name"], request.path_params["key"], row["id"] if row else -1))
+                              (rq.collection_name(request.path_params["name"]), request.path_params["key"], row["id"] if row else -1))
         if not cur.rowcount:
             return error(404, "insightData:recordNotFound", "The record does not exist")
         return Response(status_code=204)

@@ -54,6 +54,8 @@ async def test_doctor_passes_on_the_sandboxes(make_env):
     ("datasets.orders.link_field", "custbody_gone", "orders link_field custbody_gone", "no field"),
     ("datasets.items.price_level", "Gold", "items price level 'Gold'", "Price Levels"),
     ("datasets.items.currency", "JPY", "items currency JPY", "no currency JPY"),
+    ("datasets.items.fields", [{"netsuite": "custitem_gone", "marketing": "gone", "direction": "netsuite_to_bronto"}],
+     "items field custitem_gone", "no field"),
     ("optins.campaign_subscriptions.0.list", "Test", "lists", "keeps for itself"),
     ("marketing.region", "r2", "region", "set [marketing] region"),
 ])
