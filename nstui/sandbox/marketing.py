@@ -458,7 +458,27 @@ class MarketingSandbox:
             params_["marker"] = token
             query = "&".join(f"{k}={v}" for k, v in params_.items())
             links["next"] = {"marker": token, "link": f"/contacts/v3?{query}"}
-        return JSONResponse({"_links": links, "_items": self._v3_many(rows)})
+        return JSONResponse({"_links": links, "_items": [self._as_asked(c, q) for c in self._v3_many(rows)]})
+
+    @staticmethod
+    def _as_asked(contact: dict[str, Any], q: Any) -> dict[str, Any]:
+        """getContacts returns "a minimum of contactId and any associated
+        identifiers": the data fields named in ``data-fields`` ([[ALL]]: every
+        one) and the data sets named in ``include`` come only when asked for
+        (dotdigital-contacts-service.json, getContacts parameters)."""
+        include = set((q.get("include") or "").split("|"))
+        for part in ("channelProperties", "lists"):
+            if part not in include:
+                contact.pop(part, None)
+        for part in ("preferences", "consentRecords"):  # not modelled: none
+            if part in include:
+                contact[part] = []
+        wanted = {w.lower() for w in (q.get("data-fields") or "").split("|") if w}
+        if "[[all]]" not in wanted:
+            fields = {k: v for k, v in contact.pop("dataFields", {}).items() if k.lower() in wanted}
+            if fields:
+                contact["dataFields"] = fields
+        return contact
 
     async def _import(self, request: Request) -> Response:
         body = await self._body(request)
