@@ -56,7 +56,7 @@ CONFORMS = [authorized, not_a_server_error, status_code_conformance, content_typ
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     """The sandbox with what an account has (lists, contacts in each status on a
-    list, insight records, finished imports), served on 127.0.0.1, port 0; and
+    list, a list unsubscribe, insight records, finished imports), served on 127.0.0.1, port 0; and
     the path values that exist in it, which generated requests draw on half the time."""
     box = MarketingSandbox(tmp_path_factory.mktemp("mk") / "mk.sqlite", credentials=CREDS, sandbox=SandboxConfig())
     emails = [f"member{i}@example.com" for i in range(5)]
@@ -65,6 +65,8 @@ def served(tmp_path_factory):
         box.add_to_list_by_name(email, "Newsletter")
         if act:
             act(email)
+    box.add_to_list_by_name(emails[0], "Events")
+    box.contact_unsubscribes_from_list(emails[0], "Events")
     server = Served(box.app)
     session = requests.Session()
     session.auth = (CREDS.username, CREDS.password)
@@ -81,7 +83,7 @@ def served(tmp_path_factory):
         {"identifiers": {"email": "imported@example.com"}, "matchIdentifier": "email", "lists": [2]}]})
     imports.append(answer.json()["importId"])
     known = {"value": emails, "collectionName": ["catalog_items", "orders"], "recordId": ["r0", "r1", "r2"],
-             "importId": imports, "addressBookId": [1, 2, 3]}
+             "importId": imports, "addressBookId": [1, 2, 3, 4]}
     yield server.url, session, known
     session.close()
     server.close()
