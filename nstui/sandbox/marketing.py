@@ -28,6 +28,7 @@ from urllib.parse import unquote
 
 import httpx
 from starlette.applications import Starlette
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -106,6 +107,23 @@ DEFAULT_DATA_FIELDS = {"FIRSTNAME": "String", "LASTNAME": "String", "FULLNAME": 
 RESERVED_LIST_NAMES = {"all contacts", "test"}
 
 
+class AnyText(Convertor[str]):
+    """A path value that may hold any character, a newline or a slash too:
+    Starlette's own ``path`` stops at a newline, and an address is the
+    platform's to refuse (400), not a missing route's (404)."""
+
+    regex = r"[\s\S]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("nstui_any", AnyText())
+
+
 def error(status: int, code: str, description: str) -> JSONResponse:
     return JSONResponse({"errorCode": code, "description": description}, status_code=status)
 
@@ -175,7 +193,7 @@ class MarketingSandbox:
             Route("/contacts/v3", g(self._contacts), methods=["GET"]),
             Route("/contacts/v3/import", g(self._import), methods=["PUT"]),
             Route("/contacts/v3/import/{job}", g(self._import_status), methods=["GET"]),
-            Route("/contacts/v3/{identifier}/{value:path}", g(self._contact), methods=["GET", "PATCH", "DELETE"]),
+            Route("/contacts/v3/{identifier}/{value:nstui_any}", g(self._contact), methods=["GET", "PATCH", "DELETE"]),
             Route("/insightData/v3/collections/{name}", g(self._collection), methods=["POST"]),
             Route("/insightData/v3/import", g(self._insight_import), methods=["PUT"]),
             Route("/insightData/v3/import/{job}", g(self._insight_status), methods=["GET"]),
@@ -419,11 +437,10 @@ class MarketingSandbox:
     async def _contacts(self, request: Request) -> Response:
         q = request.query_params
         limit = rq.whole(q.get("limit"), "limit", low=1, high=5000, default=1000)
-        for part in (q.get("include") or "").split("|"):
-            if part:
-                rq.choice(part, "include", ("channelProperties", "lists", "preferences", "consentRecords"))
-        for part in (q.get("data-fields") or "").split("|"):
-            if part and not rq.DATA_FIELD_NAME.fullmatch(part):
+        for part in q["include"].split("|") if "include" in q else ():
+            rq.choice(part, "include", ("channelProperties", "lists", "preferences", "consentRecords"))
+        for part in q["data-fields"].split("|") if "data-fields" in q else ():
+            if not rq.DATA_FIELD_NAME.fullmatch(part):
                 raise rq.BadRequest(f"data-fields: {part[:60]!r} is not a data field name or [[ALL]]")
         where: list[str] = ["1 = 1"]
         params: list[Any] = []

@@ -16,7 +16,7 @@ negative", answered 400 ERROR_PARAMETER_INVALID).
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError, model_validator
@@ -105,7 +105,7 @@ class ContactWriteBody(Open):
     matchIdentifier: StrictStr | None = None
     dataFields: dict[str, Any] | None = None
     channelProperties: ChannelPropertiesWrite | None = None
-    lists: list[StrictInt] | None = Field(None, min_length=1, max_length=100)
+    lists: list[Annotated[StrictInt, Field(ge=1, le=INT32)]] | None = Field(None, min_length=1, max_length=100)
     preferences: list[Any] | None = Field(None, min_length=1)
 
 
@@ -154,7 +154,7 @@ def parse(model: type[BaseModel], body: Any) -> Any:
 
 def whole(value: str | None, name: str, *, low: int, high: int = INT32, default: int | None = None) -> int:
     """An integer query or path parameter in its documented range."""
-    if value is None or value == "":
+    if value is None:
         if default is None:
             raise BadRequest(f"{name} is required")
         return default
