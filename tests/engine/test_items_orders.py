@@ -70,6 +70,24 @@ async def test_items_without_price_left_out(make_env):
     assert reasons[str(elsewhere)] == "no USD price at price level 'Base Price'"
 
 
+async def test_a_price_level_or_currency_netsuite_lacks_stops_items_and_removes_nothing(make_env):
+    """A hand-edited file (the console and doctor check it too) with a level
+    NetSuite does not have: every item would lose its price and be removed
+    from the catalog; the data set stops instead, naming what NetSuite has."""
+    env = make_env()
+    iid = add_item(env, "mug", prices=[(0, 9.5)])
+    await env.sync("items")
+    assert str(iid) in catalog(env)
+    env.cfg.set("datasets.items.price_level", "Base Prize")
+    env.cfg.set("datasets.items.currency", "XXX")
+    summary = await env.sync("items")
+    assert str(iid) in catalog(env) and not env.of(ev.RecordDeleted)
+    assert summary.dataset_status["items"] == "failed"
+    (error,) = [e.text for e in env.of(ev.Error)]
+    assert "NetSuite has no price level 'Base Prize' (it has: Base Price," in error
+    assert "NetSuite has no currency 'XXX' (it has: USD" in error
+
+
 async def test_catalog_prices_in_the_configured_currency(make_env):
     env = make_env()
     env.cfg.set("datasets.items.currency", "GBP")

@@ -20,7 +20,7 @@ from nstui.engine import events as ev
 from nstui.engine.datasets.base import PassContext, Plan, breathe, read_ahead
 from nstui.engine.datasets.intents import reconcile_intents
 from nstui.engine.datasets.ops import InsightDelete, InsightUpsert, SetDigest, Step
-from nstui.engine.errors import netsuite_values
+from nstui.engine.errors import EngineError, netsuite_values
 from nstui.engine.rules.emails import normalize_email
 from nstui.engine.rules.watermark import read_from
 from nstui.engine.state import parse_iso
@@ -148,6 +148,31 @@ class ItemsPass(RecordPass):
         super().__init__(ctx)
         self.ds = self.model.datasets.items
         self.collection = self.model.marketing.catalog_name
+
+    async def run(self) -> None:
+        await self.check_price_level()
+        await super().run()
+
+    async def check_price_level(self) -> None:
+        """A price level or currency NetSuite does not have leaves every item
+        without a price, and the pass would then delete every product sent
+        before (a dry run once planned 122 such deletes for a mistyped level):
+        the data set stops instead, naming what NetSuite has. The console and
+        `nstui doctor` check the same; this guards hand-edited files."""
+        from nstui.account_facts import AccountReader, some_names
+
+        reader = AccountReader(self.ns, None)
+        problems = []
+        levels = await reader.price_levels()
+        if self.ds.price_level not in levels:
+            problems.append(f"datasets.items.price_level: NetSuite has no price level {self.ds.price_level!r} "
+                            f"(it has: {some_names(list(levels))})")
+        currencies = await reader.currencies()
+        if self.ds.currency not in currencies:
+            problems.append(f"datasets.items.currency: NetSuite has no currency {self.ds.currency!r} "
+                            f"(it has: {some_names(list(currencies))})")
+        if problems:
+            raise EngineError("; ".join(problems) + "; no item was sent or removed")
 
     def query(self) -> tuple[str, str, str]:
         base = ["t.id", "t.itemid", "t.displayname", "t.description", "t.isinactive", "t.itemtype",
