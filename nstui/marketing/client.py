@@ -17,7 +17,7 @@ import logging
 import time
 from collections import Counter
 from datetime import datetime, timezone
-from typing import Any, AsyncIterator, Awaitable, Callable, Literal, Sequence
+from typing import Any, AsyncIterator, Awaitable, Callable, Literal, Sequence, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -103,6 +103,10 @@ def to_contact(c: wire.Contact) -> MarketingContact:
         # own opt-out suppresses them.
         suppressed_lists=set() if suppressed else {lst.id for lst in (c.lists or []) if lst.status == "suppressed"},
     )
+
+
+#: One item of a v2 collection (pydantic model of the wire).
+T = TypeVar("T", bound=BaseModel)
 
 
 class MarketingClient:
@@ -228,16 +232,21 @@ class MarketingClient:
 
     # -- lists -----------------------------------------------------------------------
 
-    async def list_lists(self) -> list[MarketingList]:
-        out: list[MarketingList] = []
-        skip = 0
+    async def _v2_items(self, kind: str, path: str, model: type[T]) -> AsyncIterator[T]:
+        """Every item of a v2 collection, paged with ``select``/``skip`` (v2
+        has no next links: a page shorter than ``select`` is the last)."""
+        skip, sep = 0, "&" if "?" in path else "?"
         while True:
-            page = await self._json("lists.get", "GET", f"/v2/address-books?select={V2_PAGE}&skip={skip}",
-                                    list[wire.AddressBook])
-            out += [MarketingList(b.id or 0, b.name, b.contacts) for b in page]
+            page = await self._json(kind, "GET", f"{path}{sep}select={V2_PAGE}&skip={skip}", list[model])  # type: ignore[valid-type]
+            for item in page:
+                yield item
             if len(page) < V2_PAGE:
-                return out
+                return
             skip += V2_PAGE
+
+    async def list_lists(self) -> list[MarketingList]:
+        return [MarketingList(b.id or 0, b.name, b.contacts)
+                async for b in self._v2_items("lists.get", "/v2/address-books", wire.AddressBook)]
 
     async def find_list(self, name: str) -> MarketingList | None:
         return next((lst for lst in await self.list_lists() if lst.name == name), None)
@@ -385,21 +394,14 @@ class MarketingClient:
 
     async def opt_outs_since(self, since: datetime) -> AsyncIterator[OptOut]:
         """Unsubscribes, bounces and suppressions at or after ``since``."""
-        skip = 0
-        while True:
-            page = await self._json("contacts.opt_outs", "GET",
-                                    f"/v2/contacts/suppressed-since/{_iso(since)}?select={V2_PAGE}&skip={skip}",
-                                    list[wire.ContactSuppression])
-            for s in page:
-                if s.suppressedContact is None:
-                    continue
-                reason = s.reason or "Suppressed"
-                kind = ("bounced" if reason in ("SoftBounced", "HardBounced")
-                        else "unsubscribed" if reason == "Unsubscribed" else "suppressed")
-                yield OptOut(s.suppressedContact.email.lower(), _utc(s.dateRemoved) or since, kind)  # type: ignore[arg-type]
-            if len(page) < V2_PAGE:
-                return
-            skip += V2_PAGE
+        async for s in self._v2_items("contacts.opt_outs", f"/v2/contacts/suppressed-since/{_iso(since)}",
+                                      wire.ContactSuppression):
+            if s.suppressedContact is None:
+                continue
+            reason = s.reason or "Suppressed"
+            kind = ("bounced" if reason in ("SoftBounced", "HardBounced")
+                    else "unsubscribed" if reason == "Unsubscribed" else "suppressed")
+            yield OptOut(s.suppressedContact.email.lower(), _utc(s.dateRemoved) or since, kind)  # type: ignore[arg-type]
 
     async def list_unsubscribes_since(self, list_id: int, since: datetime) -> AsyncIterator[tuple[str, datetime]]:
         """(email, when) of each contact who unsubscribed from the list at or
@@ -407,18 +409,11 @@ class MarketingClient:
         ApiContact_GetUnsubscribedContactsInAddressBook: the date of each is
         ``dateRemoved``). The only list event the platform reads back with
         its time: a plain removal from a list leaves none."""
-        skip = 0
-        while True:
-            page = await self._json(
-                "lists.unsubscribed", "GET",
-                f"/v2/address-books/{list_id}/contacts/unsubscribed-since/{_iso(since)}?select={V2_PAGE}&skip={skip}",
-                list[wire.ContactSuppression])
-            for s in page:
-                if s.suppressedContact is not None:
-                    yield s.suppressedContact.email.lower(), _utc(s.dateRemoved) or since
-            if len(page) < V2_PAGE:
-                return
-            skip += V2_PAGE
+        async for s in self._v2_items(
+                "lists.unsubscribed", f"/v2/address-books/{list_id}/contacts/unsubscribed-since/{_iso(since)}",
+                wire.ContactSuppression):
+            if s.suppressedContact is not None:
+                yield s.suppressedContact.email.lower(), _utc(s.dateRemoved) or since
 
     async def list_changes_since(self, list_id: int, since: datetime) -> AsyncIterator[tuple[str, bool, datetime]]:
         """Members of a list whose membership or data changed at or after
@@ -427,17 +422,10 @@ class MarketingClient:
         membership, its list status ``suppressed``: contact_lists.status in
         dotdigital-contacts-service.json), so a member whose v2 status is not
         Subscribed is on the list but not subscribed to it."""
-        skip = 0
-        while True:
-            page = await self._json(
-                "lists.changed", "GET",
-                f"/v2/address-books/{list_id}/contacts/modified-since/{_iso(since)}?select={V2_PAGE}&skip={skip}",
-                list[wire.V2Contact])
-            for c in page:
-                yield c.email.lower(), c.status in (None, "Subscribed"), since
-            if len(page) < V2_PAGE:
-                return
-            skip += V2_PAGE
+        async for c in self._v2_items(
+                "lists.changed", f"/v2/address-books/{list_id}/contacts/modified-since/{_iso(since)}",
+                wire.V2Contact):
+            yield c.email.lower(), c.status in (None, "Subscribed"), since
 
     # -- insight data ------------------------------------------------------------------
 
