@@ -125,14 +125,16 @@ class ConnectionScreen(BaseScreen):
         return text
 
     def _env_line(self, names: list[str], mode: str) -> Text:
-        text = Text("  ")
-        for name, is_set in env_status(names).items():
+        # Two names a line: four in one wrapped at 80 columns to the margin.
+        text = Text()
+        for i, (name, is_set) in enumerate(env_status(names).items()):
+            text.append("  ")
             text.append(f"{name} ", style="")
             text.append("set" if is_set else "not set", style=self.tone("success" if is_set else "warning"))
-            text.append("  ")
+            if i % 2 == 1 or i == len(names) - 1:
+                text.append("\n")
         if mode == "sandbox" and not all(env_status(names).values()):
-            text.append("(sandbox credentials are used)", style=self.tone("muted"))
-        text.append("\n")
+            text.append("  (sandbox credentials are used)\n", style=self.tone("muted"))
         return text
 
     def _value(self, dataset: str, key: str) -> Any:
