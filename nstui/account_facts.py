@@ -209,7 +209,7 @@ async def read_facts(cfg: ConfigFile) -> Facts:
 # -- the rules ---------------------------------------------------------------------------
 
 
-def some_names(names: list[str], limit: int = 6) -> str:
+def _some(names: list[str], limit: int = 6) -> str:
     shown = ", ".join(names[:limit])
     return (f"{shown}, ... ({len(names)} in all)" if len(names) > limit else shown) or "none"
 
@@ -230,19 +230,21 @@ def source_field_problem(name: str, facts: NetSuiteFacts, datasets: Sequence[str
         return None
     records = " and ".join(RECORD_TYPES[d] for d in (datasets or ["customers", "contacts"]) if d in RECORD_TYPES)
     return (f"optins.source_field: {name!r} is not a custom checkbox or list field of {records} in NetSuite "
-            f"(it has: {some_names([f.name for f in choices])})")
+            f"(it has: {_some([f.name for f in choices])})")
 
 
-def price_level_problem(name: str, facts: NetSuiteFacts) -> str | None:
-    if name in facts.price_levels:
+def price_level_problem(name: str, levels: Sequence[str]) -> str | None:
+    """Why ``name`` is no price level of NetSuite's ``levels``; None when it is one."""
+    if name in levels:
         return None
-    return f"datasets.items.price_level: NetSuite has no price level {name!r} (it has: {some_names(facts.price_levels)})"
+    return f"datasets.items.price_level: NetSuite has no price level {name!r} (it has: {_some(list(levels))})"
 
 
-def currency_problem(code: str, facts: NetSuiteFacts) -> str | None:
-    if code in facts.currencies:
+def currency_problem(code: str, currencies: Sequence[str]) -> str | None:
+    """Why ``code`` is no currency of NetSuite's ``currencies``; None when it is one."""
+    if code in currencies:
         return None
-    return f"datasets.items.currency: NetSuite has no currency {code!r} (it has: {some_names(facts.currencies)})"
+    return f"datasets.items.currency: NetSuite has no currency {code!r} (it has: {_some(list(currencies))})"
 
 
 def marketing_kind(facts: MarketingFacts, name: str) -> str | None:
@@ -269,7 +271,7 @@ def mapping_problems(dataset: str, mapping: FieldMapping, netsuite: NetSuiteFact
         kind = marketing_kind(marketing, mapping.marketing)
         if kind is None:
             problems.append(f"marketing: the marketing account has no data field {mapping.marketing!r} "
-                            f"(it has: {some_names(sorted(marketing.data_fields))}, and {MOBILE_NUMBER})")
+                            f"(it has: {_some(sorted(marketing.data_fields))}, and {MOBILE_NUMBER})")
         elif found is not None and found.kind == "checkbox" and kind.lower() not in BOOLEAN_MARKETING_TYPES:
             problems.append(f"marketing: {found.name} is a checkbox but data field {mapping.marketing} is {kind}; "
                             "map it to a Boolean or String data field")

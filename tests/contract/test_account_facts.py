@@ -69,8 +69,8 @@ async def test_settings_are_held_to_what_the_accounts_have(make_env):
     assert problem == ("optins.source_field: 'custentity_optin' is not a custom checkbox or list field of customer "
                        "and contact in NetSuite (it has: custentity_marketing_optin)")
     assert "isinactive" not in {f.name for f in source_field_choices(ns, [])}  # a standard checkbox is no consent
-    assert price_level_problem("Online Price", ns) is None
-    assert "no price level 'Gold' (it has: Base Price, Alternate Price 1" in price_level_problem("Gold", ns)
+    assert price_level_problem("Online Price", ns.price_levels) is None
+    assert "no price level 'Gold' (it has: Base Price, Alternate Price 1" in price_level_problem("Gold", ns.price_levels)
 
     def problems(dataset, netsuite, marketing="TIER", kind=None):
         return mapping_problems(dataset, FieldMapping(netsuite=netsuite, marketing=marketing, netsuite_type=kind),

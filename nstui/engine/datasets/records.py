@@ -16,6 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from nstui.account_facts import AccountReader, currency_problem, price_level_problem
 from nstui.engine import events as ev
 from nstui.engine.datasets.base import PassContext, Plan, breathe, read_ahead
 from nstui.engine.datasets.intents import reconcile_intents
@@ -159,18 +160,9 @@ class ItemsPass(RecordPass):
         before (a dry run once planned 122 such deletes for a mistyped level):
         the data set stops instead, naming what NetSuite has. The console and
         `nstui doctor` check the same; this guards hand-edited files."""
-        from nstui.account_facts import AccountReader, some_names
-
         reader = AccountReader(self.ns, None)
-        problems = []
-        levels = await reader.price_levels()
-        if self.ds.price_level not in levels:
-            problems.append(f"datasets.items.price_level: NetSuite has no price level {self.ds.price_level!r} "
-                            f"(it has: {some_names(list(levels))})")
-        currencies = await reader.currencies()
-        if self.ds.currency not in currencies:
-            problems.append(f"datasets.items.currency: NetSuite has no currency {self.ds.currency!r} "
-                            f"(it has: {some_names(list(currencies))})")
+        problems = [p for p in (price_level_problem(self.ds.price_level, list(await reader.price_levels())),
+                                currency_problem(self.ds.currency, list(await reader.currencies()))) if p]
         if problems:
             raise EngineError("; ".join(problems) + "; no item was sent or removed")
 

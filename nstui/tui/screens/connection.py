@@ -97,7 +97,8 @@ class ConnectionScreen(BaseScreen):
         netsuite, why = self.account_facts("netsuite")
         problem = None
         if netsuite is not None:
-            problem = (price_level_problem if key == "price_level" else currency_problem)(event.value, netsuite)
+            problem = (price_level_problem(event.value, netsuite.price_levels) if key == "price_level"
+                       else currency_problem(event.value, netsuite.currencies))
         if problem is None and self._value("items", key) != event.value:
             done = f"items.{key} set{f' ({why})' if why else ''}"
             problem = self.try_edit(lambda model: setattr(model.datasets.items, key, event.value), done)
