@@ -625,13 +625,19 @@ class MarketingSandbox:
         return JSONResponse([self._v2_contact(r) for r in rows])
 
     async def _suppressed_since(self, request: Request) -> Response:
+        return self._suppressions(request, "suppression", "x.reason")
+
+    def _suppressions(self, request: Request, table: str, reason: str, where: str = "",
+                      args: tuple[Any, ...] = ()) -> Response:
+        """A page of ApiContactSuppression items from ``table`` (contact_id,
+        at) at or after the path's date, oldest first."""
         since = _parse_date(request.path_params["date"])
         if since is None:
             return v2_error(400, "ERROR_INVALID_DATE")
         select, skip = self._paging(request)
         rows = self.db.execute(
-            "SELECT s.reason, s.at, c.* FROM suppression s JOIN contact c ON c.id = s.contact_id "
-            "WHERE s.at >= ? ORDER BY s.id LIMIT ? OFFSET ?", (since, select, skip)).fetchall()
+            f"SELECT {reason} AS reason, x.at, c.* FROM {table} x JOIN contact c ON c.id = x.contact_id "
+            f"WHERE {where}x.at >= ? ORDER BY x.id LIMIT ? OFFSET ?", (*args, since, select, skip)).fetchall()
         return JSONResponse([{"suppressedContact": self._v2_contact(r), "dateRemoved": r["at"], "reason": r["reason"]}
                              for r in rows])
 
@@ -641,16 +647,7 @@ class MarketingSandbox:
         ApiContact_GetUnsubscribedContactsInAddressBook: ApiContactSuppression
         items; the lists YAML's get-unsubscribed-contacts-from-address-book-since-date)."""
         book = rq.whole(request.path_params["book"], "addressBookId", low=1)
-        since = _parse_date(request.path_params["date"])
-        if since is None:
-            return v2_error(400, "ERROR_INVALID_DATE")
-        select, skip = self._paging(request)
-        rows = self.db.execute(
-            "SELECT u.at, c.* FROM list_unsubscribe u JOIN contact c ON c.id = u.contact_id "
-            "WHERE u.list_id = ? AND u.at >= ? ORDER BY u.id LIMIT ? OFFSET ?",
-            (book, since, select, skip)).fetchall()
-        return JSONResponse([{"suppressedContact": self._v2_contact(r), "dateRemoved": r["at"],
-                              "reason": "Unsubscribed"} for r in rows])
+        return self._suppressions(request, "list_unsubscribe", "'Unsubscribed'", "x.list_id = ? AND ", (book,))
 
     # -- insight data ------------------------------------------------------------------
 
