@@ -24,6 +24,8 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -219,8 +221,12 @@ async def both_runs(cfg: ConfigFile, boxes: Sandboxes, clock: Clock) -> tuple[di
     return runs[0], runs[1]
 
 
-def check(sc: dict[str, Any]) -> None:
-    base, start = _base(sc["synced"])
+@contextmanager
+def changed_world(synced: bool, changes: list[tuple[Any, ...]]
+                  ) -> Iterator[tuple[Path, ConfigFile, Sandboxes, Clock]]:
+    """A copy of the base world (synced once or never), ``changes`` made on
+    both sides, the clock ten minutes on; NSTUI_STATE restored afterwards."""
+    base, start = _base(synced)
     saved = os.environ.get("NSTUI_STATE")
     with tempfile.TemporaryDirectory(prefix="nstui-parity-") as tmp:
         folder = Path(tmp) / "world"
@@ -228,15 +234,20 @@ def check(sc: dict[str, Any]) -> None:
         clock = Clock(start + timedelta(hours=2))
         cfg, boxes = _open(folder, clock)
         try:
-            make_changes(boxes, sc["changes"], clock)
+            make_changes(boxes, changes, clock)
             clock.now += timedelta(minutes=10)
-            dry, real = asyncio.run(both_runs(cfg, boxes, clock))
+            yield folder, cfg, boxes, clock
         finally:
             boxes.close()
             if saved is None:
                 os.environ.pop("NSTUI_STATE", None)
             else:
                 os.environ["NSTUI_STATE"] = saved
+
+
+def check(sc: dict[str, Any]) -> None:
+    with changed_world(sc["synced"], sc["changes"]) as (_folder, cfg, boxes, clock):
+        dry, real = asyncio.run(both_runs(cfg, boxes, clock))
     for name in ALL:
         assert dry[name] == real[name], _diff(name, dry[name], real[name])
 
@@ -268,29 +279,19 @@ def test_a_saved_plan_names_the_records_it_creates_by_their_real_ids_once_applie
     from nstui.engine.plans.record import PlanRecorder
     from nstui.engine.state import StateStore
 
-    base, start = _base(True)
-    with tempfile.TemporaryDirectory(prefix="nstui-parity-") as tmp:
-        folder = Path(tmp) / "world"
-        shutil.copytree(base, folder)
-        clock = Clock(start + timedelta(hours=2))
-        cfg, boxes = _open(folder, clock)
-        try:
-            make_changes(boxes, [("mk_signup", 0, "Customers"), ("mk_opt_out_unknown", 3)], clock)
-            clock.now += timedelta(minutes=10)
-            plan = folder / "plan.json"
-            recorder = PlanRecorder(cfg, plan)
-            asyncio.run(Engine(cfg, sandboxes=boxes, clock=clock).run_once(ALL, dry_run=True, recorder=recorder))
-            recorder.finish()
-            text = plan.read_text()  # the plan goes on with the records it creates, by the dry run's ids
-            assert any(f"{CREATED_FROM + n}," in text for n in range(1, 50))
-            clock.now += timedelta(minutes=1)
-            summary = asyncio.run(apply_plan(Engine(cfg, sandboxes=boxes, clock=clock), plan))
-            assert summary.total.errors == 0
-            with StateStore(cfg.state_path) as state:
-                links = {e: state.link_by_email(e) for e in ("signup0.0@example.net", "gone1.3@example.net")}
-            for email, link in links.items():
-                assert link is not None and link.party.record_id < CREATED_FROM, email
-                row = boxes.netsuite.row(link.party.record_type, link.party.record_id)
-                assert row is not None and row["email"].lower() == email
-        finally:
-            boxes.close()
+    with changed_world(True, [("mk_signup", 0, "Customers"), ("mk_opt_out_unknown", 3)]) as (folder, cfg, boxes, clock):
+        plan = folder / "plan.json"
+        recorder = PlanRecorder(cfg, plan)
+        asyncio.run(Engine(cfg, sandboxes=boxes, clock=clock).run_once(ALL, dry_run=True, recorder=recorder))
+        recorder.finish()
+        text = plan.read_text()  # the plan goes on with the records it creates, by the dry run's ids
+        assert any(f"{CREATED_FROM + n}," in text for n in range(1, 50))
+        clock.now += timedelta(minutes=1)
+        summary = asyncio.run(apply_plan(Engine(cfg, sandboxes=boxes, clock=clock), plan))
+        assert summary.total.errors == 0
+        with StateStore(cfg.state_path) as state:
+            links = {e: state.link_by_email(e) for e in ("signup0.0@example.net", "gone1.3@example.net")}
+        for email, link in links.items():
+            assert link is not None and link.party.record_id < CREATED_FROM, email
+            row = boxes.netsuite.row(link.party.record_type, link.party.record_id)
+            assert row is not None and row["email"].lower() == email
